@@ -1,0 +1,63 @@
+# zmqasync — run `make` for the list of targets.
+
+GO            ?= go
+GOLANGCI_LINT ?= $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+PKGS          := ./...
+BENCH_FLAGS   ?=
+FUZZTIME      ?= 20s
+
+.DEFAULT_GOAL := help
+
+.PHONY: help deps build test race lint fmt bench bench-quick bench-micro examples fuzz cover stress
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## check for libzmq and pyzmq; install them with apt-get if missing
+	@./scripts/deps.sh
+
+build: deps ## compile every package and example
+	$(GO) build $(PKGS)
+	$(GO) vet $(PKGS)
+
+test: deps ## run the tests (race detector, shuffled)
+	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+
+race: deps ## run the concurrency-heavy packages under -race with -cpu=1,4
+	$(GO) test -race -count=1 -cpu=1,4 ./zmqevented/... ./zmqfuture/... ./zmqstream/... ./zmqsink/...
+
+lint: ## golangci-lint, gofmt and go mod tidy -diff
+	$(GOLANGCI_LINT) run $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: unformatted: $$out"; exit 1; fi
+	$(GO) mod tidy -diff
+
+fmt: ## gofmt every Go file
+	gofmt -w $$(git ls-files '*.go')
+
+bench: deps ## run the comparison suite (the main job); writes bench/results/
+	$(MAKE) -C bench/clib
+	$(GO) run ./bench/cmd/zmqbench -out bench/results $(BENCH_FLAGS)
+
+bench-quick: deps ## the suite's quick subset (a smoke test: fails on errors, never on speed)
+	$(MAKE) -C bench/clib
+	$(GO) run ./bench/cmd/zmqbench -quick -out $${TMPDIR:-/tmp}/zmqasync-bench-quick $(BENCH_FLAGS)
+
+bench-micro: deps ## go test microbenchmarks (allocations per message per layer)
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/...
+
+examples: deps ## run every example with its defaults
+	@set -e; for d in examples/*/; do echo "== $$d"; $(GO) run ./$$d; done
+
+fuzz: deps ## run each fuzz target for FUZZTIME
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+cover: deps ## test with coverage; writes cover.out and prints the total
+	$(GO) test -count=1 -coverprofile=cover.out $(PKGS)
+	$(GO) tool cover -func=cover.out | tail -n 1
+
+stress: deps ## long soak variants (network namespaces, 30 s load); needs root
+	ZMQASYNC_STRESS=1 $(GO) test -race -count=1 -short=false -timeout 30m $(PKGS)

@@ -1,0 +1,56 @@
+// Package zmqevented joins libzmq sockets to the Go runtime's netpoller: a
+// goroutine-safe Socket whose Send and Recv take a context.Context and, when they must
+// wait, park the goroutine instead of blocking an OS thread inside libzmq.
+//
+// It is the readiness layer of zmqasync, the role mio plays for tokio. Each socket's
+// ZMQ_FD (an edge-triggered doorbell that rings when libzmq has commands for the socket,
+// not when a message arrives) is duplicated and registered with the runtime poller; a
+// waiting call asks ZMQ_EVENTS, the only truth about readiness, before every park, so no
+// wake-up is lost. The hot path is one mutex plus one non-blocking libzmq call; nothing
+// runs for a socket nobody waits on.
+//
+//	ctx, _ := zmqevented.NewContext()
+//	defer ctx.Close()
+//	pull, _ := ctx.NewSocket(zmq4.PULL)
+//	_ = pull.Bind("tcp://127.0.0.1:5555")
+//	msg, err := pull.Recv(reqCtx) // [][]byte, one whole multipart message
+//
+// # Lifecycle
+//
+// A Context owns its own libzmq context (never pebbe/zmq4's default one) and every Socket
+// made from it. Socket.Close is abrupt: pending calls return ErrClosed at once and libzmq
+// keeps delivering what is queued for the socket's linger (DefaultLinger, 1 s, unless
+// WithLinger says otherwise) in the background. Context.Close closes every socket and
+// then waits for libzmq to terminate, at most the longest linger. ZeroMQ does not promise
+// that messages queued when a socket closes reach the peer (libzmq #4660): a sender that
+// must know waits for an application-level acknowledgement before closing.
+//
+// Wrap adopts a *zmq4.Socket made elsewhere; its context stays the caller's to terminate.
+//
+// # Concurrency
+//
+// Every method of Context and Socket is safe for concurrent use. Any number of goroutines
+// may Send and Recv on one Socket at once: each call moves one whole multipart message,
+// every message is received exactly once, and one goroutine's messages are sent in the
+// order it sent them. Waiting goroutines hold no OS thread. At most one goroutine per
+// socket sits in the poller (the leader); the others wait on a channel, and no goroutine
+// runs for an idle socket. With runs a function with exclusive access to the underlying
+// zmq4.Socket and must not call back into the Socket.
+//
+// Cancellation never loses a message: a call cancelled by its context has taken nothing
+// from libzmq (a cancelled Recv leaves the message for the next Recv; a cancelled Send
+// sent nothing, and a Send that returned nil sent the whole message).
+//
+// # Errors
+//
+// Calls cancelled by their context return context.Cause(ctx), so
+// errors.Is(err, context.Canceled) or context.DeadlineExceeded holds. Calls on a closed
+// socket or context return ErrClosed; TrySend and TryRecv return ErrWouldBlock, which
+// matches syscall.EAGAIN. libzmq failures are *OpError values naming the operation and
+// endpoint; errors.Is sees through them to the errno (syscall.EADDRINUSE,
+// syscall.EPROTONOSUPPORT, zmq4.EFSM, …). Invalid options are errors from NewContext,
+// NewSocket and Wrap, never panics.
+//
+// Linux is supported. Elsewhere the package builds, and NewContext and Wrap return
+// ErrUnsupportedPlatform.
+package zmqevented

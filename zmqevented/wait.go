@@ -1,0 +1,261 @@
+package zmqevented
+
+import (
+	"context"
+	"errors"
+	"os"
+	"time"
+
+	"github.com/pebbe/zmq4"
+)
+
+// How a blocking call waits (DESIGN.md §2–4).
+//
+// A call first tries its operation non-blocking, under s.mu. Only when libzmq says
+// EAGAIN does it wait, in one of two roles:
+//
+//   - The leader is the one goroutine per socket inside rc.Read on the dup of ZMQ_FD.
+//     rc.Read resets the poller's ready flag, then calls the leader's callback, which
+//     takes s.mu and asks ZMQ_EVENTS (processing libzmq's pending commands); it parks
+//     until the next edge while neither its own direction is ready nor the socket closed.
+//     An edge that arrives after the reset is never lost, and the callback itself looks
+//     at ZMQ_EVENTS after the reset, so an edge before it does not matter either. The
+//     callback also wakes the followers whose direction it sees ready.
+//   - A follower is any other waiter: it asks ZMQ_EVENTS itself under s.mu (so no
+//     readiness slips between its EAGAIN and its registration) and then sleeps on its
+//     direction's wake channel, ctx.Done() and s.closing.
+//
+// When the leader leaves, it wakes every follower so that one of them leads next. A
+// leader whose ctx is cancelled, or who must re-check for another reason (With changed
+// an option), is poked out of rc.Read with a past read deadline.
+//
+// A cancelled waiter has taken nothing from libzmq, so cancellation never loses a
+// message. A successful operation wakes the followers of the other direction, since a
+// send can make a socket readable and a receive writable (DESIGN.md §2 rule 6).
+//
+// Sockets that report POLLOUT while refusing a send (XPUB with XPUB_NODROP, ROUTER with
+// ROUTER_MANDATORY at a peer's HWM) would make that loop spin; after two refusals in a
+// row while ZMQ_EVENTS says ready, the call backs off on a timer instead, from
+// minBackoff doubling to maxBackoff.
+
+const (
+	minBackoff = 50 * time.Microsecond
+	maxBackoff = 5 * time.Millisecond
+)
+
+// aLongTimeAgo is a read deadline in the past: setting it wakes the leader at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// dir is the direction a goroutine waits for.
+type dir uint8
+
+const (
+	dirIn dir = iota
+	dirOut
+)
+
+func (d dir) state() zmq4.State {
+	if d == dirIn {
+		return zmq4.POLLIN
+	}
+	return zmq4.POLLOUT
+}
+
+func (d dir) other() dir { return 1 - d }
+
+// waitState is a socket's waiting bookkeeping, guarded by Socket.mu.
+type waitState struct {
+	leading   bool   // a goroutine is in, or on its way into, rc.Read
+	gen       uint64 // counts leaderships, so a late cancel callback pokes nobody
+	deadline  bool   // a past read deadline is set on the file
+	followers [2]int
+	wake      [2]chan struct{} // closed to wake a direction's followers; made lazily
+}
+
+// attempt is the retry state of one blocking call.
+type attempt struct {
+	hot     int // consecutive EAGAINs while ZMQ_EVENTS said ready
+	backoff time.Duration
+	timer   *time.Timer
+}
+
+func (a *attempt) stop() {
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+}
+
+// waitLocked is called with s.mu held after an operation in direction d returned EAGAIN
+// on an open socket, and returns with s.mu held. It returns nil when the caller should
+// try again, context.Cause(ctx) when ctx is done, or an error.
+func (s *Socket) waitLocked(ctx context.Context, d dir, a *attempt) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	if a.hot >= 2 {
+		return s.backoffLocked(ctx, a)
+	}
+	var immediate bool
+	var err error
+	if s.w.leading {
+		immediate, err = s.followLocked(ctx, d)
+	} else {
+		immediate, err = s.leadLocked(ctx, d)
+	}
+	if immediate {
+		a.hot++
+	} else {
+		a.hot = 0
+	}
+	return err
+}
+
+// leadLocked waits in rc.Read as the socket's leader. immediate reports that d was ready
+// at the first look, without parking.
+func (s *Socket) leadLocked(ctx context.Context, d dir) (immediate bool, err error) {
+	s.w.leading = true
+	s.w.gen++
+	gen := s.w.gen
+	s.mu.Unlock()
+
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { s.poke(gen) })
+	}
+	calls := 0
+	var evErr error
+	rerr := s.rc.Read(func(uintptr) bool {
+		calls++
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.closed {
+			return true
+		}
+		ev, err := s.raw.GetEvents()
+		if err != nil {
+			evErr = err
+			return true
+		}
+		s.wakeReadyLocked(ev)
+		return ev&d.state() != 0
+	})
+	if stop != nil {
+		stop()
+	}
+
+	s.mu.Lock()
+	s.w.leading = false
+	if s.w.deadline {
+		s.w.deadline = false
+		_ = s.file.SetReadDeadline(time.Time{}) // fails only once the file is closed
+	}
+	// Hand the doorbell over: every follower re-checks, and one of them leads next.
+	s.wakeLocked(dirIn)
+	s.wakeLocked(dirOut)
+	switch {
+	case s.closed:
+		return false, ErrClosed
+	case evErr != nil:
+		return false, opError("get EVENTS", "", evErr)
+	case errors.Is(rerr, os.ErrDeadlineExceeded):
+		return false, nil // poked: ctx is done or a re-check was asked for
+	case rerr != nil:
+		return false, &OpError{Op: "wait for ZMQ_FD", Err: rerr}
+	}
+	return calls == 1, nil
+}
+
+// followLocked waits on d's wake channel while another goroutine leads.
+func (s *Socket) followLocked(ctx context.Context, d dir) (immediate bool, err error) {
+	ev, err := s.raw.GetEvents()
+	if err != nil {
+		return false, opError("get EVENTS", "", err)
+	}
+	if ev&d.state() != 0 {
+		return true, nil
+	}
+	ch := s.w.wake[d]
+	if ch == nil {
+		ch = make(chan struct{})
+		s.w.wake[d] = ch
+	}
+	s.w.followers[d]++
+	s.mu.Unlock()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	case <-s.closing:
+	}
+	s.mu.Lock()
+	s.w.followers[d]--
+	return false, nil
+}
+
+// backoffLocked sleeps before the next attempt of a call that libzmq keeps refusing
+// while reporting the socket ready.
+func (s *Socket) backoffLocked(ctx context.Context, a *attempt) error {
+	a.backoff = min(max(2*a.backoff, minBackoff), maxBackoff)
+	if a.timer == nil {
+		a.timer = time.NewTimer(a.backoff)
+	} else {
+		a.timer.Reset(a.backoff)
+	}
+	s.mu.Unlock()
+	select {
+	case <-a.timer.C:
+	case <-ctx.Done():
+	case <-s.closing:
+	}
+	s.mu.Lock()
+	return nil
+}
+
+// poke wakes the leader of generation gen out of rc.Read (its ctx was cancelled).
+func (s *Socket) poke(gen uint64) {
+	s.mu.Lock()
+	if s.w.leading && s.w.gen == gen {
+		s.pokeLocked()
+	}
+	s.mu.Unlock()
+}
+
+func (s *Socket) pokeLocked() {
+	if !s.w.deadline && !s.closed {
+		s.w.deadline = true
+		_ = s.file.SetReadDeadline(aLongTimeAgo) // fails only once the file is closed
+	}
+}
+
+// recheckAllLocked makes every waiter look at ZMQ_EVENTS again.
+func (s *Socket) recheckAllLocked() {
+	s.wakeLocked(dirIn)
+	s.wakeLocked(dirOut)
+	if s.w.leading {
+		s.pokeLocked()
+	}
+}
+
+// wakeReadyLocked wakes the followers of each direction ev reports ready.
+func (s *Socket) wakeReadyLocked(ev zmq4.State) {
+	if ev&zmq4.POLLIN != 0 {
+		s.wakeLocked(dirIn)
+	}
+	if ev&zmq4.POLLOUT != 0 {
+		s.wakeLocked(dirOut)
+	}
+}
+
+// doneLocked is called after a successful operation in direction d: followers of the
+// other direction re-check (DESIGN.md §2 rule 6). It costs nothing when nobody waits.
+func (s *Socket) doneLocked(d dir) {
+	if s.w.followers[d.other()] > 0 {
+		s.wakeLocked(d.other())
+	}
+}
+
+func (s *Socket) wakeLocked(d dir) {
+	if ch := s.w.wake[d]; ch != nil {
+		close(ch)
+		s.w.wake[d] = nil
+	}
+}
