@@ -41,6 +41,12 @@ func NewContext(opts ...Option) (*Context, error) {
 			return nil, opError("set IO_THREADS", "", err)
 		}
 	}
+	if o.maxSockets > 0 {
+		if err := raw.SetMaxSockets(o.maxSockets); err != nil {
+			_ = raw.Term()
+			return nil, opError("set MAX_SOCKETS", "", err)
+		}
+	}
 	c := &Context{raw: raw, opts: o, log: o.logger.Named("zmqevented"), sockets: make(map[*Socket]struct{})}
 	c.log.Debug("context opened")
 	return c, nil
@@ -52,8 +58,8 @@ func NewContext(opts ...Option) (*Context, error) {
 // closed; Context.Close closes it. Goroutine-safe. On failure nothing is left open.
 func (c *Context) NewSocket(t zmq4.Type, opts ...Option) (*Socket, error) {
 	o := c.opts.with(opts)
-	if o.ioThreads != c.opts.ioThreads {
-		o.fail("WithIOThreads is a Context option, not a Socket option")
+	if o.ioThreads != c.opts.ioThreads || o.maxSockets != c.opts.maxSockets {
+		o.fail("WithIOThreads and WithMaxSockets are Context options, not Socket options")
 	}
 	if err := errors.Join(o.errs...); err != nil {
 		return nil, err

@@ -34,7 +34,8 @@ type sockopt struct {
 type options struct {
 	logger    *zap.Logger
 	linger    time.Duration
-	ioThreads int // 0: libzmq's default; context only
+	ioThreads  int // 0: libzmq's default; context only
+	maxSockets int // 0: libzmq's default; context only
 	sockopts  []sockopt
 	errs      []error
 }
@@ -98,6 +99,20 @@ func WithIOThreads(n int) Option {
 			return
 		}
 		o.ioThreads = n
+	})
+}
+
+// WithMaxSockets sets the most sockets a Context may hold at once (ZMQ_MAX_SOCKETS).
+// Default: libzmq's (1023). Only valid for NewContext; n must be ≥ 1. Each Socket uses
+// two file descriptors (libzmq's ZMQ_FD and this package's dup of it), so RLIMIT_NOFILE
+// must allow twice as many.
+func WithMaxSockets(n int) Option {
+	return optionFunc(func(o *options) {
+		if n < 1 {
+			o.fail("WithMaxSockets(%d): need room for at least one socket", n)
+			return
+		}
+		o.maxSockets = n
 	})
 }
 
