@@ -32,12 +32,12 @@ type sockopt struct {
 }
 
 type options struct {
-	logger    *zap.Logger
-	linger    time.Duration
+	logger     *zap.Logger
+	linger     time.Duration
 	ioThreads  int // 0: libzmq's default; context only
 	maxSockets int // 0: libzmq's default; context only
-	sockopts  []sockopt
-	errs      []error
+	sockopts   []sockopt
+	errs       []error
 }
 
 func defaultOptions() options {
