@@ -22,7 +22,7 @@ type Socket struct {
 	ctx  *Context // nil for a wrapped socket
 	log  *zap.Logger
 	file *os.File        // a dup of ZMQ_FD, registered with the runtime poller
-	rc   syscall.RawConn // file's raw conn; only the leader calls rc.Read
+	rc   syscall.RawConn // file's raw conn; only the leader waits on it
 
 	// closing is closed by Close; waiters that are not the leader select on it.
 	closing chan struct{}
@@ -182,7 +182,7 @@ func (s *Socket) Close() error {
 	close(s.closing)
 	s.mu.Unlock()
 
-	// Wakes the leader parked in rc.Read and waits for it to leave; never done under mu,
+	// Wakes the leader parked in the poller and waits for it to leave; never done under mu,
 	// which the leader's callback takes.
 	ferr := s.file.Close()
 

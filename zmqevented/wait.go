@@ -14,24 +14,35 @@ import (
 // A call first tries its operation non-blocking, under s.mu. Only when libzmq says
 // EAGAIN does it wait, in one of two roles:
 //
-//   - The leader is the one goroutine per socket inside rc.Read on the dup of ZMQ_FD.
-//     rc.Read resets the poller's ready flag, then calls the leader's callback, which
-//     takes s.mu and asks ZMQ_EVENTS (processing libzmq's pending commands); it parks
-//     until the next edge while neither its own direction is ready nor the socket closed.
-//     An edge that arrives after the reset is never lost, and the callback itself looks
-//     at ZMQ_EVENTS after the reset, so an edge before it does not matter either. The
-//     callback also wakes the followers whose direction it sees ready.
+//   - The leader is the one goroutine per socket parked in the runtime poller on the dup
+//     of ZMQ_FD. rc.Write resets the poller's ready flag, then calls the leader's
+//     callback, which takes s.mu and asks ZMQ_EVENTS (processing libzmq's pending
+//     commands); it parks until the next edge while neither its own direction is ready
+//     nor the socket closed. An edge that arrives after the reset is never lost, and the
+//     callback looks at ZMQ_EVENTS after the reset, so an edge before it does not matter
+//     either. The callback also wakes the followers whose direction it sees ready.
 //   - A follower is any other waiter: it asks ZMQ_EVENTS itself under s.mu (so no
 //     readiness slips between its EAGAIN and its registration) and then sleeps on its
 //     direction's wake channel, ctx.Done() and s.closing.
 //
+// The leader waits for write readiness, not read readiness, on purpose. ZMQ_FD is an
+// eventfd and the poller is edge-triggered: libzmq writing a signal (new commands) and
+// libzmq reading one (commands processed) each queue an event, and the event reports the
+// eventfd's state when the poller harvests it, which always includes "writable" but
+// includes "readable" only if the counter is still non-zero. When another goroutine's
+// send or receive processes the socket's commands between libzmq's write and the
+// harvest, the event says writable only: a leader waiting for read readiness would sleep
+// through it while the socket is ready (seen: two DEALERs, one goroutine sending and one
+// receiving on each, stalled once in ten runs). Waiting for write readiness wakes on
+// every change of the eventfd, and no more often, so it never spins.
+//
 // When the leader leaves, it wakes every follower so that one of them leads next. A
 // leader whose ctx is cancelled, or who must re-check for another reason (With changed
-// an option), is poked out of rc.Read with a past read deadline.
+// an option), is poked out of the poller with a past deadline.
 //
 // A cancelled waiter has taken nothing from libzmq, so cancellation never loses a
-// message. A successful operation wakes the followers of the other direction, since a
-// send can make a socket readable and a receive writable (DESIGN.md §2 rule 6).
+// message. A successful operation also wakes the followers of the other direction, since
+// a send can make a socket readable and a receive writable (DESIGN.md §2 rule 6).
 //
 // Sockets that report POLLOUT while refusing a send (XPUB with XPUB_NODROP, ROUTER with
 // ROUTER_MANDATORY at a peer's HWM) would make that loop spin; after two refusals in a
@@ -43,7 +54,7 @@ const (
 	maxBackoff = 5 * time.Millisecond
 )
 
-// aLongTimeAgo is a read deadline in the past: setting it wakes the leader at once.
+// aLongTimeAgo is a deadline in the past: setting it wakes the leader at once.
 var aLongTimeAgo = time.Unix(1, 0)
 
 // dir is the direction a goroutine waits for.
@@ -65,9 +76,9 @@ func (d dir) other() dir { return 1 - d }
 
 // waitState is a socket's waiting bookkeeping, guarded by Socket.mu.
 type waitState struct {
-	leading   bool   // a goroutine is in, or on its way into, rc.Read
+	leading   bool   // a goroutine is in, or on its way into, rc.Write
 	gen       uint64 // counts leaderships, so a late cancel callback pokes nobody
-	deadline  bool   // a past read deadline is set on the file
+	deadline  bool   // a past write deadline is set on the file
 	followers [2]int
 	wake      [2]chan struct{} // closed to wake a direction's followers; made lazily
 }
@@ -110,7 +121,7 @@ func (s *Socket) waitLocked(ctx context.Context, d dir, a *attempt) error {
 	return err
 }
 
-// leadLocked waits in rc.Read as the socket's leader. immediate reports that d was ready
+// leadLocked waits in the poller as the socket's leader. immediate reports that d was ready
 // at the first look, without parking.
 func (s *Socket) leadLocked(ctx context.Context, d dir) (immediate bool, err error) {
 	s.w.leading = true
@@ -124,7 +135,7 @@ func (s *Socket) leadLocked(ctx context.Context, d dir) (immediate bool, err err
 	}
 	calls := 0
 	var evErr error
-	rerr := s.rc.Read(func(uintptr) bool {
+	rerr := s.rc.Write(func(uintptr) bool {
 		calls++
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -147,7 +158,7 @@ func (s *Socket) leadLocked(ctx context.Context, d dir) (immediate bool, err err
 	s.w.leading = false
 	if s.w.deadline {
 		s.w.deadline = false
-		_ = s.file.SetReadDeadline(time.Time{}) // fails only once the file is closed
+		_ = s.file.SetWriteDeadline(time.Time{}) // fails only once the file is closed
 	}
 	// Hand the doorbell over: every follower re-checks, and one of them leads next.
 	s.wakeLocked(dirIn)
@@ -210,7 +221,7 @@ func (s *Socket) backoffLocked(ctx context.Context, a *attempt) error {
 	return nil
 }
 
-// poke wakes the leader of generation gen out of rc.Read (its ctx was cancelled).
+// poke wakes the leader of generation gen out of the poller (its ctx was cancelled).
 func (s *Socket) poke(gen uint64) {
 	s.mu.Lock()
 	if s.w.leading && s.w.gen == gen {
@@ -222,7 +233,7 @@ func (s *Socket) poke(gen uint64) {
 func (s *Socket) pokeLocked() {
 	if !s.w.deadline && !s.closed {
 		s.w.deadline = true
-		_ = s.file.SetReadDeadline(aLongTimeAgo) // fails only once the file is closed
+		_ = s.file.SetWriteDeadline(aLongTimeAgo) // fails only once the file is closed
 	}
 }
 
