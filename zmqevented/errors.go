@@ -78,10 +78,10 @@ const hausnumero = 156384712
 // become ErrClosed, other system errnos become syscall.Errno (so errors.Is against the
 // syscall constants works) and libzmq's own errnos stay zmq4.Errno.
 func translate(err error) error {
-	switch err {
-	case nil:
+	if err == nil {
 		return nil
-	case zmq4.ErrorSocketClosed, zmq4.ErrorContextClosed:
+	}
+	if errors.Is(err, zmq4.ErrorSocketClosed) || errors.Is(err, zmq4.ErrorContextClosed) {
 		return ErrClosed
 	}
 	var no zmq4.Errno
