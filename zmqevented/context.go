@@ -18,6 +18,8 @@ type Context struct {
 	mu      sync.Mutex
 	closed  bool
 	sockets map[*Socket]struct{}
+
+	authDone chan struct{} // closed when the ZAP handler's goroutine ends; nil without one
 }
 
 // NewContext makes a libzmq context. Options given here are defaults for every socket
@@ -47,7 +49,15 @@ func NewContext(opts ...Option) (*Context, error) {
 			return nil, opError("set MAX_SOCKETS", "", err)
 		}
 	}
+	auth := o.auth
+	o.auth = nil // the handler belongs to the context, not to each socket
 	c := &Context{raw: raw, opts: o, log: o.logger.Named("zmqevented"), sockets: make(map[*Socket]struct{})}
+	if auth != nil {
+		if err := c.startAuth(auth); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+	}
 	c.log.Debug("context opened")
 	return c, nil
 }
@@ -58,8 +68,8 @@ func NewContext(opts ...Option) (*Context, error) {
 // closed; Context.Close closes it. Goroutine-safe. On failure nothing is left open.
 func (c *Context) NewSocket(t zmq4.Type, opts ...Option) (*Socket, error) {
 	o := c.opts.with(opts)
-	if o.ioThreads != c.opts.ioThreads || o.maxSockets != c.opts.maxSockets {
-		o.fail("WithIOThreads and WithMaxSockets are Context options, not Socket options")
+	if o.ioThreads != c.opts.ioThreads || o.maxSockets != c.opts.maxSockets || o.auth != nil {
+		o.fail("WithIOThreads, WithMaxSockets and WithAuth are Context options, not Socket options")
 	}
 	if err := errors.Join(o.errs...); err != nil {
 		return nil, err
@@ -111,6 +121,9 @@ func (c *Context) Close() error {
 		if err := s.Close(); err != nil && !errors.Is(err, ErrClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if c.authDone != nil {
+		<-c.authDone // its socket was among those just closed
 	}
 	if err := c.raw.Term(); err != nil {
 		errs = append(errs, opError("terminate context", "", err))

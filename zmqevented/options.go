@@ -34,8 +34,9 @@ type sockopt struct {
 type options struct {
 	logger     *zap.Logger
 	linger     time.Duration
-	ioThreads  int // 0: libzmq's default; context only
-	maxSockets int // 0: libzmq's default; context only
+	ioThreads  int         // 0: libzmq's default; context only
+	maxSockets int         // 0: libzmq's default; context only
+	auth       *authorizer // nil: no ZAP handler; context only
 	sockopts   []sockopt
 	errs       []error
 }

@@ -47,8 +47,8 @@ func Wrap(raw *zmq4.Socket, opts ...Option) (*Socket, error) {
 		return nil, errors.New("zmqevented: Wrap: nil socket")
 	}
 	o := defaultOptions().with(opts)
-	if o.ioThreads != 0 || o.maxSockets != 0 {
-		o.fail("WithIOThreads and WithMaxSockets are Context options, not Socket options")
+	if o.ioThreads != 0 || o.maxSockets != 0 || o.auth != nil {
+		o.fail("WithIOThreads, WithMaxSockets and WithAuth are Context options, not Socket options")
 	}
 	if err := errors.Join(o.errs...); err != nil {
 		return nil, err
