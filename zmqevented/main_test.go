@@ -3,6 +3,7 @@ package zmqevented_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -17,6 +18,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The reliability tests start this test binary again as a separate peer process.
+	if role := os.Getenv(childEnv); role != "" {
+		os.Exit(runChild(role, os.Args[len(os.Args)-1]))
+	}
 	goleak.VerifyTestMain(m)
 }
 
