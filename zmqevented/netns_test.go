@@ -22,11 +22,10 @@ import (
 
 // hosts is a pair of namespaces joined by a veth link; a holds 10.231.0.1, b 10.231.0.2.
 type hosts struct {
-	a, b   string // namespace names
-	linkA  string // a's end of the veth pair
-	t      *testing.T
-	ctx    context.Context
-	prefix []string // ip netns exec <ns>, per host
+	a, b  string // namespace names
+	linkA string // a's end of the veth pair
+	t     *testing.T
+	ctx   context.Context
 }
 
 func newHosts(t *testing.T) *hosts {
