@@ -1,0 +1,121 @@
+// Package zmqsink provides backpressured sinks: the sending half of zmqasync's stream
+// world, for many goroutines at once, that never buffers more than a bound and never
+// loses an accepted message silently.
+//
+// A Sink sends on one zmqevented.Socket. Its contract is the Rust Sink's (poll_ready,
+// start_send, poll_flush, poll_close) made safe for concurrent use with a permit, as
+// tokio's Sender::reserve does: Reserve waits for capacity and returns a Permit,
+// Permit.Send cannot then fail for lack of it, Flush waits for the hand-off to libzmq
+// and Close shuts down. Sink.Send is Reserve plus Permit.Send; Forward, ForwardChan
+// and ForwardSeq feed a sink from an rxgo Observable, a channel or an iterator.
+//
+//	push, _ := zctx.NewSocket(zmq4.PUSH, zmqevented.WithSendHWM(100))
+//	_ = push.Connect("tcp://127.0.0.1:5555")
+//	k, _ := zmqsink.New(push)
+//	err := zmqsink.Forward(ctx, rxgo.Just("a", "b", "c")(), k) // blocks while the peer lags
+//	err = k.Close(ctx)                                          // flushes within ctx
+//
+// # Capacity and backpressure
+//
+// Capacity is end to end. A sink has WithQueue(n) slots (DefaultQueue, 64): a message
+// holds one from its acceptance (or its permit's Reserve) until libzmq has taken it.
+// libzmq then buffers up to SNDHWM messages per peer pipe (and the peer up to its
+// RCVHWM). So at most n messages wait in Go and n + SNDHWM per peer are in flight from
+// the sender's side; when the peers lag, libzmq refuses (EAGAIN), the writer waits in
+// the netpoller, the queue fills and Send and Reserve block. Nothing grows without
+// bound: the only other memory a sink keeps is the per-message failures it has not yet
+// reported, at most n messages (see SendError.Omitted).
+//
+// Whether a socket type waits at its HWM decides whether there is backpressure at all:
+//
+//   - PUSH, DEALER and PAIR wait: full backpressure. A PUSH or DEALER with no
+//     connected peer waits too, so a sink on one fills up and blocks until a peer
+//     connects. (REQ and REP wait as well, but only alternate sends and receives: a
+//     second send without a receive fails with EFSM, a transport error that fails the
+//     sink.)
+//   - PUB and XPUB never wait: libzmq drops a message for every subscriber at its HWM
+//     and for no subscriber at all, and tells nobody. The sink never blocks on them
+//     and cannot see those drops; WithPeerTracking counts the messages sent while no
+//     peer at all is connected (see Drops).
+//   - XPUB with zmqevented.WithXPubNoDrop waits at a subscriber's HWM: real
+//     backpressure. libzmq keeps reporting the socket writable meanwhile, so
+//     zmqevented backs off on a timer (50 µs doubling to 5 ms) instead of spinning; a
+//     sink stalled this way costs about 200 wake-ups a second (2–3 % of a core
+//     measured here), not a core.
+//   - ROUTER drops messages for unknown peers and for peers at their HWM. With
+//     zmqevented.WithRouterMandatory it waits at a peer's HWM instead (with the same
+//     back-off), and a message for an unknown peer fails with EHOSTUNREACH: the sink
+//     counts it in Stats.Dropped and returns it from Flush or Close; the sink stays
+//     usable.
+//   - PULL and SUB cannot send: New refuses them.
+//
+// # Ordering
+//
+// All accepted messages are handed to libzmq in acceptance order, so one goroutine's
+// messages keep the order of its Send calls (with permits: of its Permit.Send calls).
+// Acceptance and the fast path share one lock: when nothing is queued and the writer
+// holds nothing, Send hands the message to libzmq itself (zmqevented's TrySend), and
+// queues it only if libzmq cannot take it now; while anything is queued, every new
+// message goes behind it. A message that libzmq drops does not stop the ones after it.
+//
+// # Lifecycle
+//
+// New starts the writer goroutine (and, with WithPeerTracking, a monitor goroutine); the
+// Sink owns them, and Close stops them and waits. By default the Sink owns the socket as
+// well and Close closes it; with WithCloseSocket(false) it stays open for the caller.
+//
+// Close is the graceful shutdown: it stops accepting, flushes within its context, and
+// only then stops the writer. It is the one call that can leave accepted messages
+// unsent, when its context ends first, and then it returns them in a *SendError. Flush
+// and Close mean "handed to libzmq", not "received": libzmq sends in the background,
+// keeps trying for the socket's linger after Close, and ZeroMQ drops what a peer has
+// not received when the peer goes away or the socket closes under it (DESIGN.md §2 rule
+// 12). An application that must know waits for its peer's acknowledgement. Close is
+// idempotent; a second call returns ErrClosed. Closing the zmqevented.Context under a
+// sink makes the sink fail with zmqevented.ErrClosed at its next send; Close it first.
+//
+// # Drops
+//
+// Stats.Dropped counts the messages the sink knows libzmq dropped: those libzmq
+// reports (a peer gone in the middle of a multipart message, zmqevented's
+// ErrMessageDropped; no route for a ROUTER with ROUTER_MANDATORY) and, with
+// WithPeerTracking on a PUB or XPUB, the messages libzmq took while the monitor counted
+// no connected peer. The monitor sees tcp and ipc connections (ACCEPTED and CONNECTED
+// up, DISCONNECTED down) but not inproc ones, nor connections made before New (so make
+// the sink before binding or connecting), and it learns of a connection a little after
+// libzmq does; a connected peer that has not subscribed yet, or to other topics, counts
+// as a peer. So with tracking, Dropped is exact for a PUB with no tcp or ipc peer and
+// no inproc connection at all, and approximate around connects and disconnects. What
+// no counter can see: a subscriber at its HWM (PUB/XPUB drop silently), a ROUTER
+// without ROUTER_MANDATORY addressing an unknown peer, and messages already queued to
+// a peer that disconnects.
+//
+// # Concurrency
+//
+// Every method of Sink and Permit is safe for concurrent use, and Forward,
+// ForwardChan and ForwardSeq may run concurrently on one sink. Blocked callers park
+// (on a channel or, for the writer, in the netpoller): a stalled sink uses no CPU
+// beyond zmqevented's XPUB_NODROP/ROUTER_MANDATORY back-off. The sink calls no user
+// code except a ForwardSeq iterator, and it does so outside its locks; panics there are
+// not recovered. Other goroutines may receive on the socket while the sink sends on it
+// (XPUB subscriptions, ROUTER traffic), but sending on it directly bypasses the sink's
+// ordering and capacity.
+//
+// # Errors
+//
+// A Send, Permit.Send or Forward that returns an error did not accept the message it
+// was given. Waiting calls cancelled by their context return context.Cause(ctx) and
+// change nothing. After Close has begun every call returns
+// ErrClosed (which also matches zmqevented.ErrClosed). TryReserve returns ErrFull
+// (which matches syscall.EAGAIN); a permit used twice returns ErrPermitUsed.
+//
+// A transport error (anything libzmq reports other than EAGAIN and the per-message
+// failures below: a closed socket, EFSM, ETERM, …) is sticky: the sink fails, Err
+// returns it, every later Send, Reserve and Permit.Send returns it, and the messages
+// still queued come back inside a *SendError from the next Flush or Close, counted in
+// Stats.Failed. Failures that concern one message (zmqevented.ErrMessageDropped: the
+// peer went away mid-message and libzmq discarded it, never leaving half a message to
+// swallow the next one; syscall.EHOSTUNREACH from ROUTER_MANDATORY) are not sticky:
+// the sink carries on, counts them in Stats.Dropped and returns the messages inside a
+// *SendError from the next Flush or Close. Nothing accepted is ever lost silently.
+package zmqsink

@@ -1,0 +1,82 @@
+package zmqsink
+
+import (
+	"fmt"
+
+	"go.uber.org/zap"
+)
+
+// DefaultQueue is the length of the Go-side queue unless WithQueue says otherwise.
+const DefaultQueue = 64
+
+// An Option configures a Sink. Invalid values are errors from New, never panics.
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+type options struct {
+	queue       int
+	logger      *zap.Logger
+	closeSocket bool
+	trackPeers  bool
+	errs        []error
+}
+
+func defaultOptions() options {
+	return options{queue: DefaultQueue, logger: zap.NewNop(), closeSocket: true}
+}
+
+func (o *options) fail(format string, args ...any) {
+	o.errs = append(o.errs, fmt.Errorf("zmqsink: "+format, args...))
+}
+
+// WithQueue sets n, the number of slots of the sink: at most n messages are accepted
+// (or reserved by a Permit) and not yet handed to libzmq at any time. Beyond that,
+// libzmq buffers up to SNDHWM messages per peer (and the peer up to its RCVHWM), so the
+// most a sender can have in flight is n + SNDHWM per peer. n must be ≥ 1. Default:
+// DefaultQueue (64). A larger queue absorbs longer stalls of the socket without
+// blocking senders; its buffer grows as it fills, to one slice header per slot.
+func WithQueue(n int) Option {
+	return optionFunc(func(o *options) {
+		if n < 1 {
+			o.fail("WithQueue(%d): the queue needs at least one slot", n)
+			return
+		}
+		o.queue = n
+	})
+}
+
+// WithLogger sets the logger. The sink logs under the name "zmqsink": lifecycle events
+// at debug level, the transport error that makes it fail and messages that libzmq
+// dropped at warn level. Default: zap.NewNop(); a nil logger is the default. The sink
+// never calls Sync.
+func WithLogger(l *zap.Logger) Option {
+	return optionFunc(func(o *options) {
+		if l == nil {
+			l = zap.NewNop()
+		}
+		o.logger = l
+	})
+}
+
+// WithCloseSocket says whether Sink.Close closes the socket. Default: true, the sink
+// owns the socket given to New. With false the socket stays open after Close (for
+// example to keep receiving on an XPUB or ROUTER, or to let a test receive everything
+// before closing it: see DESIGN.md §2 rule 12) and the caller closes it.
+func WithCloseSocket(on bool) Option {
+	return optionFunc(func(o *options) { o.closeSocket = on })
+}
+
+// WithPeerTracking makes a PUB or XPUB sink count the messages it sends while the
+// socket has no connected peer in Stats.Dropped (libzmq drops them without telling).
+// It runs libzmq's socket monitor on the socket and one goroutine, owned by the Sink,
+// that reads it; see "Drops" in the package documentation for what it sees and what
+// it cannot (inproc peers, connections made before New). The monitor replaces any
+// monitor already running on the socket. Default: off. On other socket types New fails.
+func WithPeerTracking(on bool) Option {
+	return optionFunc(func(o *options) { o.trackPeers = on })
+}

@@ -1,0 +1,518 @@
+package zmqsink
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/pebbe/zmq4"
+	"go.uber.org/zap"
+
+	"github.com/zmqasync/zmqasync/zmqevented"
+)
+
+// Sink is a backpressured, goroutine-safe sender on one zmqevented.Socket. Messages are
+// accepted into a bounded queue (or straight into libzmq when nothing is queued) and
+// handed to libzmq in acceptance order by one writer goroutine the Sink owns. When the
+// socket's peers are at their high-water mark the writer waits, the queue fills and
+// Send and Reserve block: capacity is end to end, WithQueue slots plus SNDHWM per peer.
+//
+// Make one with New; the zero value is not usable.
+type Sink struct {
+	sock        *zmqevented.Socket
+	log         *zap.Logger
+	slots       int  // WithQueue
+	batch       int  // most messages the writer takes from the queue at once
+	closeSocket bool // WithCloseSocket
+	track       bool // WithPeerTracking
+
+	// life is the sink's lifetime context, cancelled with ErrClosed when Close stops the
+	// writer, or with the transport error that made the sink fail. The writer's sends
+	// and the peer monitor's receives run under it.
+	life       context.Context
+	cancel     context.CancelCauseFunc
+	bell       chan struct{} // wakes the idle writer; capacity 1
+	writerDone chan struct{} // closed when the writer goroutine has returned
+
+	peers   atomic.Int64       // connected peers seen by the monitor (WithPeerTracking)
+	mon     *zmqevented.Socket // the monitor's PAIR socket; nil without tracking
+	monDone chan struct{}      // closed when the monitor goroutine has returned
+
+	mu       sync.Mutex
+	closed   bool       // Close began: nothing more is accepted
+	finished bool       // Close returned
+	err      error      // the sticky transport error, nil while healthy
+	used     int        // slots held: outstanding permits + queued + in the writer's hands
+	reserved int        // outstanding permits (part of used)
+	q        ring       // accepted messages the writer has not taken yet
+	busy     bool       // the writer holds messages it has not finished handing to libzmq
+	idle     bool       // the writer is waiting for the bell
+	inHand   [][][]byte // what the writer held, unsent, when Close stopped it
+	waiting  waiters    // Reserve calls waiting for a slot, FIFO
+	flushers []*flusher // Flush and Close calls waiting for the writer
+
+	unsent      [][][]byte // left over by the transport failure, until Flush or Close returns them
+	unsentTaken bool
+	dropped     [][][]byte // per-message failures not yet returned by Flush or Close
+	dropErrs    []error    // their distinct causes, at most maxDropErrs
+	omitted     int        // per-message failures counted but not kept
+
+	accepted uint64
+	sent     uint64
+	ndropped uint64
+	failed   uint64
+}
+
+// flusher is a Flush or Close waiting until target messages have been resolved.
+type flusher struct {
+	target uint64
+	ch     chan struct{}
+}
+
+// maxDropErrs bounds the distinct causes kept for the per-message failures between two
+// reports.
+const maxDropErrs = 8
+
+// New makes a Sink that sends on s, and starts its writer goroutine. The Sink takes
+// over sending on s: messages sent on s directly bypass the queue and its ordering
+// (receiving on s, for example XPUB subscriptions or ROUTER replies, is fine). By
+// default Close closes s (see WithCloseSocket).
+//
+// New fails, leaving s untouched, for a nil socket, a socket type that cannot send
+// (PULL, SUB) and invalid options. It does not block.
+func New(s *zmqevented.Socket, opts ...Option) (*Sink, error) {
+	if s == nil {
+		return nil, errors.New("zmqsink: New: nil socket")
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(&o)
+		}
+	}
+	switch s.Type() {
+	case zmq4.PULL, zmq4.SUB:
+		o.fail("New: a %v socket cannot send", s.Type())
+	case zmq4.PUB, zmq4.XPUB:
+	default:
+		if o.trackPeers {
+			o.fail("WithPeerTracking: only PUB and XPUB drop messages for want of a peer, not %v", s.Type())
+		}
+	}
+	if err := errors.Join(o.errs...); err != nil {
+		return nil, err
+	}
+	k := &Sink{
+		sock:        s,
+		log:         o.logger.Named("zmqsink").With(zap.Stringer("type", s.Type())),
+		slots:       o.queue,
+		batch:       min(max(o.queue/4, 1), 256),
+		closeSocket: o.closeSocket,
+		track:       o.trackPeers,
+		bell:        make(chan struct{}, 1),
+		writerDone:  make(chan struct{}),
+		q:           newRing(o.queue),
+	}
+	k.life, k.cancel = context.WithCancelCause(context.Background())
+	if k.track {
+		if err := k.startTracking(); err != nil {
+			k.cancel(err)
+			return nil, err
+		}
+	}
+	go k.run()
+	k.log.Debug("sink opened", zap.Int("queue", k.slots), zap.Bool("peer_tracking", k.track))
+	return k, nil
+}
+
+// Send accepts one message (its frames) for sending: it is handed to libzmq at once
+// when nothing is queued ahead of it and libzmq can take it, and otherwise queued for
+// the writer. It blocks only while every slot is taken (the queue is full or held by
+// permits) or earlier calls wait for one, like Reserve; if ctx is done first it
+// returns context.Cause(ctx) and the message was not accepted. Goroutine-safe; one goroutine's messages are sent in the
+// order its Send calls returned, and all accepted messages in acceptance order.
+//
+// A nil error means the message was accepted, not that it was sent: what happens to it
+// afterwards (handed to libzmq, dropped by libzmq because its peer went away in the
+// middle of it, or left over by a transport failure) is reported by Flush, Close, Err
+// and Stats. A non-nil error means it was not accepted and nothing of it was sent:
+// ErrClosed after Close began, the sticky transport error (see Err) once the sink
+// failed (including when this very message met the failure), ctx's cause, or
+// zmqevented.ErrNoFrames for an empty message.
+//
+// Send keeps the byte slices of frames (not the frames slice itself) until the message
+// is handed to libzmq, or returns them in a *SendError: do not modify them after Send
+// returns nil. Cost: one lock and libzmq's send when the queue is empty; otherwise one
+// lock and an allocation for the queued frame list.
+func (k *Sink) Send(ctx context.Context, frames ...[]byte) error {
+	if len(frames) == 0 {
+		return zmqevented.ErrNoFrames
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	k.mu.Lock()
+	if err := k.refuseLocked(); err != nil {
+		k.mu.Unlock()
+		return err
+	}
+	if res, err := k.directLocked(frames); res != notDirect {
+		k.mu.Unlock()
+		return k.afterDirect(res, err, frames)
+	}
+	if k.used < k.slots && k.waiting.empty() {
+		k.used++
+		k.enqueueLocked(frames)
+		k.mu.Unlock()
+		return nil
+	}
+	k.mu.Unlock()
+	p, err := k.Reserve(ctx)
+	if err != nil {
+		return err
+	}
+	return p.Send(frames...)
+}
+
+// refuseLocked returns why nothing can be accepted now, or nil.
+func (k *Sink) refuseLocked() error {
+	if k.closed {
+		return ErrClosed
+	}
+	return k.err
+}
+
+// direct is the outcome of the fast path.
+type direct uint8
+
+const (
+	notDirect     direct = iota // not taken (something is queued, or EAGAIN): nothing happened
+	directSent                  // libzmq took the message
+	directDropped               // libzmq dropped or refused it alone; kept for the next report
+	directFailed                // a transport failure: the sink failed, the message was not accepted
+)
+
+// directLocked is the fast path: with nothing queued and the writer idle, nothing was
+// accepted before this message that libzmq has not taken, so the caller may hand it to
+// libzmq itself (under k.mu, which keeps the order) without waiting. On EAGAIN it
+// returns notDirect and takes nothing. err is the send error for the other outcomes.
+func (k *Sink) directLocked(frames [][]byte) (direct, error) {
+	if k.q.len() != 0 || k.busy {
+		return notDirect, nil
+	}
+	err := k.sock.TrySend(frames...)
+	switch {
+	case err == nil:
+		k.accepted++
+		k.countSentLocked(1)
+		return directSent, nil
+	case errors.Is(err, zmqevented.ErrWouldBlock):
+		return notDirect, nil
+	case perMessage(err):
+		k.accepted++
+		k.dropLocked(clone(frames), err)
+		return directDropped, err
+	default:
+		k.failLocked(err, nil)
+		return directFailed, err
+	}
+}
+
+// afterDirect logs the outcome of the fast path, outside the lock, and returns what
+// the caller returns: nil for an accepted message, the failure otherwise.
+func (k *Sink) afterDirect(res direct, err error, frames [][]byte) error {
+	switch res {
+	case directDropped:
+		k.logDrops([]error{err}, [][][]byte{frames})
+	case directFailed:
+		k.logFailure(err, 0)
+		return err
+	}
+	return nil
+}
+
+// logDrops and logFailure log outside the sink's lock: a logger's core is user code.
+func (k *Sink) logDrops(errs []error, msgs [][][]byte) {
+	for i, err := range errs {
+		k.log.Warn("message not sent", zap.Error(err), zap.Int("frames", len(msgs[i])))
+	}
+}
+
+func (k *Sink) logFailure(err error, unsent int) {
+	k.log.Warn("sink failed", zap.Error(err), zap.Int("unsent", unsent))
+}
+
+// enqueueLocked queues an accepted message whose slot the caller has already counted
+// in k.used, and wakes the writer if it is idle.
+func (k *Sink) enqueueLocked(frames [][]byte) {
+	k.q.push(clone(frames))
+	k.accepted++
+	if k.idle {
+		k.idle = false
+		select {
+		case k.bell <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// clone copies the frame list (not the frames) so that the caller's variadic slice
+// need not escape on the fast path.
+func clone(frames [][]byte) [][]byte {
+	return append(make([][]byte, 0, len(frames)), frames...)
+}
+
+// perMessage reports whether a send error concerns only that message, leaving the
+// socket usable: the peer went away mid-message, or ROUTER_MANDATORY found no route.
+func perMessage(err error) bool {
+	return errors.Is(err, zmqevented.ErrMessageDropped) || errors.Is(err, syscall.EHOSTUNREACH)
+}
+
+// countSentLocked counts n messages libzmq took whole: as sent, or, for a tracked PUB or
+// XPUB without any connected peer, as dropped.
+func (k *Sink) countSentLocked(n int) {
+	if k.track && k.peers.Load() == 0 {
+		k.ndropped += uint64(n)
+	} else {
+		k.sent += uint64(n)
+	}
+}
+
+// dropLocked records an accepted message that libzmq dropped or refused on its own.
+func (k *Sink) dropLocked(m [][]byte, err error) {
+	k.ndropped++
+	if len(k.dropped) < k.slots {
+		k.dropped = append(k.dropped, m)
+	} else {
+		k.omitted++
+	}
+	if len(k.dropErrs) < maxDropErrs {
+		dup := false
+		for _, e := range k.dropErrs {
+			dup = dup || e.Error() == err.Error()
+		}
+		if !dup {
+			k.dropErrs = append(k.dropErrs, err)
+		}
+	}
+}
+
+// failLocked makes the sink fail with the transport error err: rest (messages the
+// writer held, each with a slot) and everything queued become unsent, waiters are
+// refused, flushers woken and the lifetime context cancelled with err. It returns the
+// number of messages left unsent.
+func (k *Sink) failLocked(err error, rest [][][]byte) int {
+	if k.err != nil {
+		return 0
+	}
+	k.err = err
+	n := len(rest) + k.q.len()
+	k.unsent = append(k.unsent, rest...)
+	k.unsent = k.q.popN(k.unsent, k.q.len())
+	k.failed += uint64(n)
+	k.used -= n
+	k.refuseWaitersLocked(err)
+	k.wakeFlushersLocked(true)
+	k.cancel(err)
+	return n
+}
+
+// doneLocked counts the accepted messages that are resolved: sent, dropped or failed.
+func (k *Sink) doneLocked() uint64 { return k.sent + k.ndropped + k.failed }
+
+// wakeFlushersLocked wakes the flushers whose messages are all resolved, or all of them.
+func (k *Sink) wakeFlushersLocked(all bool) {
+	if len(k.flushers) == 0 {
+		return
+	}
+	done := k.doneLocked()
+	kept := k.flushers[:0]
+	for _, f := range k.flushers {
+		if all || done >= f.target {
+			close(f.ch)
+		} else {
+			kept = append(kept, f)
+		}
+	}
+	clear(k.flushers[len(kept):])
+	k.flushers = kept
+}
+
+func (k *Sink) addFlusherLocked(target uint64) *flusher {
+	f := &flusher{target: target, ch: make(chan struct{})}
+	k.flushers = append(k.flushers, f)
+	return f
+}
+
+func (k *Sink) removeFlusherLocked(f *flusher) {
+	for i, g := range k.flushers {
+		if g == f {
+			k.flushers = append(k.flushers[:i], k.flushers[i+1:]...)
+			k.flushers = k.flushers[:len(k.flushers):len(k.flushers)]
+			return
+		}
+	}
+}
+
+// Flush blocks until every message accepted before the call has been resolved: handed
+// to libzmq, or dropped by it, or left over by a transport failure. Handed to libzmq is
+// not received by the peer: libzmq may still hold the message in its queues (up to
+// SNDHWM per peer), and ZeroMQ drops what a peer has not received when that peer goes
+// away. An application that must know waits for its own acknowledgement.
+//
+// Flush returns nil when everything was handed to libzmq. Otherwise it returns a
+// *SendError with the messages libzmq dropped or refused one by one since the last
+// report (each reported once, by one Flush or Close), and, after a transport failure,
+// the messages left unsent by it (the first Flush or Close takes them; later calls
+// return the failure alone, as Err does). If ctx is done first it returns
+// context.Cause(ctx) and changes nothing: the messages stay queued. After Close it
+// returns ErrClosed. Goroutine-safe; messages accepted while Flush waits may be sent
+// before it returns, but Flush does not wait for them.
+func (k *Sink) Flush(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.finished {
+		return ErrClosed
+	}
+	target := k.accepted
+	if k.err == nil && k.doneLocked() < target {
+		f := k.addFlusherLocked(target)
+		k.mu.Unlock()
+		select {
+		case <-f.ch:
+			k.mu.Lock()
+		case <-ctx.Done():
+			k.mu.Lock()
+			k.removeFlusherLocked(f)
+			return context.Cause(ctx)
+		}
+	}
+	if k.err == nil && k.doneLocked() < target {
+		return ErrClosed // Close gave up on them; its *SendError carries them
+	}
+	return k.reportLocked(nil, nil)
+}
+
+// reportLocked builds what Flush and Close return: the per-message failures not yet
+// reported, the messages left by the transport failure (once), and extra with its
+// cause. It returns nil when there is nothing to report, and the bare transport error
+// when only that is left.
+func (k *Sink) reportLocked(extra [][][]byte, extraCause error) error {
+	var msgs [][][]byte
+	var causes []error
+	omitted := k.omitted
+	if len(k.dropped) > 0 || k.omitted > 0 {
+		msgs = append(msgs, k.dropped...)
+		causes = append(causes, k.dropErrs...)
+		k.dropped, k.dropErrs, k.omitted = nil, nil, 0
+	}
+	if k.err != nil {
+		causes = append(causes, k.err)
+		if !k.unsentTaken {
+			k.unsentTaken = true
+			msgs = append(msgs, k.unsent...)
+			k.unsent = nil
+		}
+	}
+	if len(extra) > 0 {
+		msgs = append(msgs, extra...)
+		causes = append(causes, extraCause)
+	}
+	if len(msgs) == 0 && omitted == 0 {
+		return k.err
+	}
+	return &SendError{Err: joinDistinct(causes), Messages: msgs, Omitted: omitted}
+}
+
+// Close stops accepting messages, waits within ctx until every accepted message is
+// resolved (as Flush), stops the writer goroutine (and the peer monitor) and waits for
+// them, and closes the socket unless WithCloseSocket(false) was given. Calls waiting
+// in Reserve or Send return ErrClosed at once; permits not yet used can only be
+// released.
+//
+// Close returns nil when every accepted message was handed to libzmq (which, like
+// Flush, is not delivery: libzmq keeps sending for the socket's linger after it is
+// closed, and ZeroMQ does not promise the tail arrives; see DESIGN.md §2 rule 12). If
+// ctx ends first, the messages not yet handed to libzmq stay unsent and come back in a
+// *SendError whose Err matches ctx's cause (context.DeadlineExceeded, …), oldest
+// first, counted in Stats.Failed; the same *SendError carries per-message failures not
+// yet reported and, after a transport failure, the messages it left if no Flush took
+// them. Close is the only call that can leave accepted messages unsent, and it never
+// does so silently.
+//
+// With a context that never ends, Close waits as long as the peers take to make room.
+// Safe to call concurrently with every method. A second Close returns ErrClosed at
+// once, without waiting for the first.
+func (k *Sink) Close(ctx context.Context) error {
+	k.mu.Lock()
+	if k.closed {
+		k.mu.Unlock()
+		return ErrClosed
+	}
+	k.closed = true
+	k.refuseWaitersLocked(ErrClosed)
+	var f *flusher
+	if k.err == nil && k.doneLocked() < k.accepted {
+		f = k.addFlusherLocked(k.accepted)
+	}
+	k.mu.Unlock()
+
+	var expired error
+	if f != nil {
+		select {
+		case <-f.ch:
+		case <-ctx.Done():
+			expired = context.Cause(ctx)
+		}
+	}
+	k.cancel(ErrClosed)
+	<-k.writerDone
+	var errs []error
+	if k.track {
+		errs = append(errs, k.stopTracking())
+	}
+
+	k.mu.Lock()
+	left := k.inHand
+	k.inHand = nil
+	left = k.q.popN(left, k.q.len())
+	k.used -= len(left)
+	k.failed += uint64(len(left))
+	k.finished = true
+	k.wakeFlushersLocked(true)
+	report := k.reportLocked(left, expired)
+	st := k.statsLocked()
+	k.mu.Unlock()
+
+	if k.closeSocket {
+		if err := k.sock.Close(); err != nil && !errors.Is(err, zmqevented.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	k.log.Debug("sink closed", zap.Uint64("accepted", st.Accepted), zap.Uint64("sent", st.Sent),
+		zap.Uint64("dropped", st.Dropped), zap.Uint64("failed", st.Failed))
+	if len(errs) == 0 {
+		return report
+	}
+	return errors.Join(append([]error{report}, errs...)...)
+}
+
+// Err returns the sticky transport error that made the sink fail (an *OpError from
+// zmqevented, or zmqevented.ErrClosed if the socket was closed under the sink), or nil
+// while the sink is healthy. Per-message failures (a peer gone mid-message, no route)
+// and Close do not set it. Goroutine-safe; does not block.
+func (k *Sink) Err() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.err
+}
+
+// Context returns the sink's lifetime context. It is cancelled when the sink fails,
+// with the transport error as its cause, or when Close stops the writer, with
+// ErrClosed. Forward uses it to stop waiting on a source once the sink cannot accept.
+func (k *Sink) Context() context.Context { return k.life }
