@@ -179,7 +179,7 @@ func runPULL(ctx context.Context, s *zmqevented.Socket, n int, _ <-chan struct{}
 }
 
 // runPUSH sends n messages and stays open until the peer has them (closing a socket
-// right after its last send may drop the tail: DESIGN.md §2 rule 12).
+// right after its last send may drop the tail: libzmq #4660).
 func runPUSH(ctx context.Context, s *zmqevented.Socket, n int, peerDone <-chan struct{}) error {
 	for i := range n {
 		if err := s.SendMessage(ctx, "push", strconv.Itoa(i)); err != nil {

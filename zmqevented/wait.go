@@ -9,7 +9,7 @@ import (
 	"github.com/pebbe/zmq4"
 )
 
-// How a blocking call waits (DESIGN.md §2–4).
+// How a blocking call waits.
 //
 // A call first tries its operation non-blocking, under s.mu. Only when libzmq says
 // EAGAIN does it wait, in one of two roles:
@@ -42,7 +42,7 @@ import (
 //
 // A cancelled waiter has taken nothing from libzmq, so cancellation never loses a
 // message. A successful operation also wakes the followers of the other direction, since
-// a send can make a socket readable and a receive writable (DESIGN.md §2 rule 6).
+// a send can make a socket readable and a receive writable without a new edge.
 //
 // Sockets that report POLLOUT while refusing a send (XPUB with XPUB_NODROP, ROUTER with
 // ROUTER_MANDATORY at a peer's HWM) would make that loop spin; after two refusals in a
@@ -257,7 +257,7 @@ func (s *Socket) wakeReadyLocked(ev zmq4.State) {
 }
 
 // doneLocked is called after a successful operation in direction d: followers of the
-// other direction re-check (DESIGN.md §2 rule 6). It costs nothing when nobody waits.
+// other direction re-check (see the top of this file). It costs nothing when nobody waits.
 func (s *Socket) doneLocked(d dir) {
 	if s.w.followers[d.other()] > 0 {
 		s.wakeLocked(d.other())

@@ -69,8 +69,8 @@
 // unsent, when its context ends first, and then it returns them in a *SendError. Flush
 // and Close mean "handed to libzmq", not "received": libzmq sends in the background,
 // keeps trying for the socket's linger after Close, and ZeroMQ drops what a peer has
-// not received when the peer goes away or the socket closes under it (DESIGN.md §2 rule
-// 12). An application that must know waits for its peer's acknowledgement. Close is
+// not received when the peer goes away or the socket closes under it (libzmq issues #4660,
+// #3774). An application that must know waits for its peer's acknowledgement. Close is
 // idempotent; a second call returns ErrClosed. Closing the zmqevented.Context under a
 // sink makes the sink fail with zmqevented.ErrClosed at its next send; Close it first.
 //

@@ -66,7 +66,7 @@ func WithLogger(l *zap.Logger) Option {
 // WithCloseSocket says whether Sink.Close closes the socket. Default: true, the sink
 // owns the socket given to New. With false the socket stays open after Close (for
 // example to keep receiving on an XPUB or ROUTER, or to let a test receive everything
-// before closing it: see DESIGN.md §2 rule 12) and the caller closes it.
+// before closing it: libzmq #4660) and the caller closes it.
 func WithCloseSocket(on bool) Option {
 	return optionFunc(func(o *options) { o.closeSocket = on })
 }

@@ -437,7 +437,7 @@ func (k *Sink) reportLocked(extra [][][]byte, extraCause error) error {
 //
 // Close returns nil when every accepted message was handed to libzmq (which, like
 // Flush, is not delivery: libzmq keeps sending for the socket's linger after it is
-// closed, and ZeroMQ does not promise the tail arrives; see DESIGN.md §2 rule 12). If
+// closed, and ZeroMQ does not promise the tail arrives; libzmq #4660). If
 // ctx ends first, the messages not yet handed to libzmq stay unsent and come back in a
 // *SendError whose Err matches ctx's cause (context.DeadlineExceeded, …), oldest
 // first, counted in Stats.Failed; the same *SendError carries per-message failures not
