@@ -1,0 +1,275 @@
+// Command zmqbench is zmqasync's benchmark suite (`make bench`): it measures every
+// implementation row (raw pebbe/zmq4, zmqevented, the layers above it, the pure-Go
+// go-zeromq/zmq4, pyzmq asyncio and a C program against libzmq) side by side in one
+// run, prints a table on stdout and, with -out, writes latest.json, latest.md and an
+// SVG chart.
+//
+// Usage:
+//
+//	go run ./bench/cmd/zmqbench [-quick] [-filter REGEXP] [-reps N] [-target D] [-out DIR] [-list]
+//
+// Every scenario runs in this process; rows that need another process (the C program,
+// the pyzmq peer) are child processes it starts and kills on error or Ctrl-C. Rows are
+// calibrated (one or more warm-up runs size the message count so a repetition takes
+// about -target), then each repetition runs every row once, in alternating order, and
+// ratios are taken repetition by repetition against the baseline: the quoted figure
+// is the median, with min–max. Exit status: 0, 1 if any row failed, 2 for bad flags,
+// 130 when interrupted. The program never fails because of speed.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	var (
+		quick  = flag.Bool("quick", false, "run a small subset with short repetitions (under a minute): a smoke test, not a measurement")
+		filter = flag.String("filter", "", "run only scenario/row names matching this regexp, e.g. 'throughput/tcp' or '/zmqevented$' (the baseline row always runs beside a selected row)")
+		reps   = flag.Int("reps", 0, "repetitions per row (default 5; 2 with -quick)")
+		target = flag.Duration("target", 0, "wall time one repetition aims for (default 300ms; 60ms with -quick)")
+		out    = flag.String("out", "", "write latest.json, latest.md and "+chartFile+" to this directory")
+		list   = flag.Bool("list", false, "list the scenarios and rows that would run, then exit")
+
+		childIdle    = flag.String(childIdleFlag, "", "internal: measure this row's idle sockets and print JSON (the idle scenario runs each row so)")
+		childSockets = flag.Int(childSocketsFlag, 0, "internal: the number of sockets for -"+childIdleFlag)
+	)
+	flag.Usage = func() {
+		_, _ = fmt.Fprintf(flag.CommandLine.Output(), "usage: zmqbench [flags]\n\nzmqasync's benchmark suite. Flags:\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() > 0 || *reps < 0 || *target < 0 {
+		flag.Usage()
+		return 2
+	}
+	var re *regexp.Regexp
+	if *filter != "" {
+		var err error
+		if re, err = regexp.Compile(*filter); err != nil {
+			fmt.Fprintf(os.Stderr, "zmqbench: -filter: %v\n", err)
+			return 2
+		}
+	}
+	pl := fullPlan(5)
+	if *quick {
+		pl = quickPlan(2)
+	}
+	if *reps > 0 {
+		pl.Reps = *reps
+	}
+	if *target > 0 {
+		pl.Target, pl.MinCal = *target, *target/4
+	}
+	if *childIdle != "" {
+		return runIdleChild(context.Background(), *childIdle, *childSockets)
+	}
+	repoRoot = findRepoRoot()
+	rows := sortedRows()
+	if *list {
+		listPlan(pl, rows, re)
+		return 0
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
+
+	fitIdle(&pl)
+	dir, err := os.MkdirTemp("", "zmqbench-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zmqbench: %v\n", err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }() // only ipc socket files
+
+	before := goroutines()
+	res := &Results{
+		Schema: 1, Started: time.Now(), Command: append([]string{"zmqbench"}, os.Args[1:]...), Quick: *quick, Reps: pl.Reps,
+		TargetMS: float64(pl.Target) / float64(time.Millisecond), Filter: *filter, Method: method(pl),
+		Machine: machineInfo(ctx),
+	}
+	prog := newProgress(os.Stderr, plannedReps(pl, rows, re))
+	rn := &runner{plan: pl, rows: rows, filter: re, dir: dir, prog: prog, res: res}
+	rn.run(ctx)
+	prog.clear()
+
+	res.Finished = time.Now()
+	res.WallSecond = res.Finished.Sub(res.Started).Seconds()
+	res.Bars = evalBars(res, *quick)
+	res.Leaks = leakCheck(before)
+	res.Machine.Python = pythonInfo(res)
+	if err := writeText(os.Stdout, res); err != nil {
+		fmt.Fprintf(os.Stderr, "zmqbench: writing the table: %v\n", err)
+		return 1
+	}
+	if *out != "" {
+		if err := writeOutputs(*out, res); err != nil {
+			fmt.Fprintf(os.Stderr, "zmqbench: writing %s: %v\n", *out, err)
+			return 1
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(os.Stderr, "zmqbench: interrupted")
+		return 130
+	case len(res.Errors) > 0:
+		return 1
+	}
+	return 0
+}
+
+// exitCode is the status for leaving early: 130 after Ctrl-C, else 1.
+func exitCode(ctx context.Context) int {
+	if ctx.Err() != nil {
+		return 130
+	}
+	return 1
+}
+
+func writeOutputs(dir string, res *Results) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	chart := chartFile
+	drawn, err := writeChart(filepath.Join(dir, chartFile), res)
+	if err != nil {
+		return fmt.Errorf("chart: %w", err)
+	}
+	if !drawn {
+		chart = ""
+		_ = os.Remove(filepath.Join(dir, chartFile)) // a stale chart from an earlier run
+	}
+	if err := writeMarkdown(filepath.Join(dir, "latest.md"), chart, res); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "latest.json"), res); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "zmqbench: wrote %s\n", strings.Join([]string{
+		filepath.Join(dir, "latest.json"), filepath.Join(dir, "latest.md"), map[bool]string{true: filepath.Join(dir, chart)}[chart != ""],
+	}, " "))
+	return nil
+}
+
+// method says how the numbers were taken; it heads latest.md and is in latest.json.
+func method(pl plan) []string {
+	return []string{
+		"One Go process drives each scenario; the C and pyzmq rows are child processes doing both ends of their own loop.",
+		fmt.Sprintf("Each row is calibrated first (discarded warm-up runs sizing the message count so a run takes about %v), then %d repetitions run every row once, alternating with the baseline: B X1 B X2 … B, the rows in reverse order every other repetition.", pl.Target, pl.Reps),
+		"Each repetition sets up fresh sockets, sends one untimed warm-up message (or round trip), then times the rest at the receiver (or the REQ side).",
+		"Ratios are paired: a row's run over the geometric mean of the baseline runs right before and after it. The figure quoted is the median of those ratios over the repetitions, with min–max; ratios between two non-baseline rows pair their runs of the same repetition.",
+		"The baseline is raw pebbe/zmq4 with RecvBytes(0), one frame per call, the fastest raw loop; raw pebbe RecvMessageBytes, which also asks ZMQ_RCVMORE per message as zmqevented must, is shown beside it.",
+		"CPU per message is user+system time from getrusage(RUSAGE_SELF) around the timed loop (the whole process: both ends, libzmq's I/O thread, the GC); child rows report the same from inside the child, and the whole child's CPU (ProcessState.SysUsage) is in latest.json.",
+		"Allocations per message are Go heap allocations (runtime.MemStats.Mallocs) during the timed loop, both ends; `go test -bench . ./bench/` has the same per layer.",
+		"Latency percentiles are nearest-rank over every round trip of a repetition; the table shows the median over repetitions.",
+		"Every libzmq socket has linger 0; every context is terminated after each repetition.",
+	}
+}
+
+// plannedReps is the number of repetitions the plan will run, for the progress line.
+func plannedReps(pl plan, rows []Row, re *regexp.Regexp) int {
+	n := 0
+	for _, sc := range pl.Scenarios {
+		k := len(selected(sc, rows, re))
+		switch {
+		case sc.Kind == KindIdle:
+			n += k
+		case k > 0:
+			n += (2*k - 1) * pl.Reps // the baseline runs before and after every row
+		}
+	}
+	return n
+}
+
+func listPlan(pl plan, rows []Row, re *regexp.Regexp) {
+	for _, sc := range pl.Scenarios {
+		sel := selected(sc, rows, re)
+		if sel == nil {
+			continue
+		}
+		keys := make([]string, len(sel))
+		for i, r := range sel {
+			keys[i] = r.Key()
+		}
+		fmt.Printf("%-26s %s\n", sc.Name, strings.Join(keys, " "))
+	}
+	if m := missingRows(); len(m) > 0 {
+		fmt.Printf("rows not registered yet: %s\n", strings.Join(m, " "))
+	}
+}
+
+// goroutines maps the ID of every live goroutine to its stack dump.
+func goroutines() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[string]string{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		head, _, _ := strings.Cut(g, " [")
+		out[strings.TrimPrefix(head, "goroutine ")] = g
+	}
+	return out
+}
+
+// leakCheck waits briefly for the goroutines started since before to end and
+// describes any that did not by their top frame.
+func leakCheck(before map[string]string) string {
+	var left []string
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		left = left[:0]
+		for id, g := range goroutines() {
+			if _, old := before[id]; !old && !strings.Contains(g, "main.goroutines(") {
+				left = append(left, g)
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(left) == 0 {
+		return ""
+	}
+	counts := map[string]int{}
+	for _, g := range left {
+		lines := strings.Split(g, "\n")
+		if len(lines) > 1 {
+			fn, _, _ := strings.Cut(strings.TrimSpace(lines[1]), "(")
+			counts[fn]++
+		}
+	}
+	var parts []string
+	for f, c := range counts {
+		parts = append(parts, fmt.Sprintf("%d× %s", c, f))
+	}
+	sort.Strings(parts)
+	return fmt.Sprintf("%d goroutines started by the run are still running: %s", len(left), strings.Join(parts, "; "))
+}
+
+// pythonInfo describes the pyzmq peer from what it reported.
+func pythonInfo(res *Results) string {
+	for _, sr := range res.Scenarios {
+		if rr := sr.Row(keyPyZMQ); rr != nil && rr.Peer != nil {
+			return fmt.Sprintf("pyzmq %s (libzmq %s), Python %s, %s", rr.Peer["pyzmq"], rr.Peer["libzmq"], rr.Peer["python"], pyFind.python)
+		}
+	}
+	return ""
+}
