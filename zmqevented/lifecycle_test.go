@@ -64,7 +64,7 @@ func TestCloseWakesWaiters(t *testing.T) {
 				require.Less(t, r.when.Sub(start), 100*time.Millisecond)
 			}
 			closeWithin(t, c)
-			goleak.VerifyNone(t)
+			goleak.VerifyNone(t, leakOptions...)
 		})
 	}
 }

@@ -24,6 +24,8 @@ type Socket struct {
 	file *os.File        // a dup of ZMQ_FD, registered with the runtime poller
 	rc   syscall.RawConn // file's raw conn; only the leader waits on it
 
+	leaderFn func(uintptr) bool // s.leaderCheck, bound once
+
 	// closing is closed by Close; waiters that are not the leader select on it.
 	closing chan struct{}
 
@@ -93,6 +95,7 @@ func newSocket(raw *zmq4.Socket, t zmq4.Type, o options, c *Context) (*Socket, e
 		closing: make(chan struct{}),
 		raw:     raw,
 	}
+	s.leaderFn = s.leaderCheck
 	s.log.Debug("socket opened")
 	return s, nil
 }
@@ -180,6 +183,7 @@ func (s *Socket) Close() error {
 	}
 	s.closed = true
 	close(s.closing)
+	s.unwatchLocked()
 	s.mu.Unlock()
 
 	// Wakes the leader parked in the poller and waits for it to leave; never done under mu,

@@ -76,11 +76,22 @@ func (d dir) other() dir { return 1 - d }
 
 // waitState is a socket's waiting bookkeeping, guarded by Socket.mu.
 type waitState struct {
-	leading   bool   // a goroutine is in, or on its way into, rc.Write
-	gen       uint64 // counts leaderships, so a late cancel callback pokes nobody
-	deadline  bool   // a past write deadline is set on the file
+	leading   bool // a goroutine is in, or on its way into, rc.Write
+	deadline  bool // a past write deadline is set on the file
 	followers [2]int
 	wake      [2]chan struct{} // closed to wake a direction's followers; made lazily
+
+	// The leader's state, read and written by its callback.
+	leaderDir  dir
+	leaderDone <-chan struct{} // the leader's ctx.Done(); nil if it cannot be cancelled
+	calls      int             // callback invocations in this leadership
+	evErr      error           // ZMQ_EVENTS failed in the callback
+
+	// watched is the Done channel of the context whose cancellation pokes the leader; the
+	// registration stays across leaderships with the same context (a receive loop's), so
+	// that parking costs no allocation. unwatch removes it.
+	watched <-chan struct{}
+	unwatch func() bool
 }
 
 // attempt is the retry state of one blocking call.
@@ -125,37 +136,18 @@ func (s *Socket) waitLocked(ctx context.Context, d dir, a *attempt) error {
 // at the first look, without parking.
 func (s *Socket) leadLocked(ctx context.Context, d dir) (immediate bool, err error) {
 	s.w.leading = true
-	s.w.gen++
-	gen := s.w.gen
+	s.w.leaderDir = d
+	s.w.leaderDone = ctx.Done()
+	s.w.calls = 0
+	s.w.evErr = nil
+	s.watchLocked(ctx)
 	s.mu.Unlock()
 
-	var stop func() bool
-	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { s.poke(gen) })
-	}
-	calls := 0
-	var evErr error
-	rerr := s.rc.Write(func(uintptr) bool {
-		calls++
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.closed {
-			return true
-		}
-		ev, err := s.raw.GetEvents()
-		if err != nil {
-			evErr = err
-			return true
-		}
-		s.wakeReadyLocked(ev)
-		return ev&d.state() != 0
-	})
-	if stop != nil {
-		stop()
-	}
+	rerr := s.rc.Write(s.leaderFn)
 
 	s.mu.Lock()
 	s.w.leading = false
+	s.w.leaderDone = nil
 	if s.w.deadline {
 		s.w.deadline = false
 		_ = s.file.SetWriteDeadline(time.Time{}) // fails only once the file is closed
@@ -166,14 +158,66 @@ func (s *Socket) leadLocked(ctx context.Context, d dir) (immediate bool, err err
 	switch {
 	case s.closed:
 		return false, ErrClosed
-	case evErr != nil:
-		return false, opError("get EVENTS", "", evErr)
+	case s.w.evErr != nil:
+		return false, opError("get EVENTS", "", s.w.evErr)
 	case errors.Is(rerr, os.ErrDeadlineExceeded):
 		return false, nil // poked: ctx is done or a re-check was asked for
 	case rerr != nil:
 		return false, &OpError{Op: "wait for ZMQ_FD", Err: rerr}
 	}
-	return calls == 1, nil
+	return s.w.calls == 1, nil
+}
+
+// leaderCheck is the leader's poller callback (as s.leaderFn, made once per socket): it
+// reports whether the leader should stop waiting. The first call, right after the poller
+// reset its ready flag, asks ZMQ_EVENTS. A later call means the eventfd changed: a lone
+// leader then simply retries its operation (which processes libzmq's commands itself),
+// saving a ZMQ_EVENTS; with followers it asks ZMQ_EVENTS to wake only those who can
+// proceed, and waits on if its own direction is not ready.
+func (s *Socket) leaderCheck(uintptr) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w.calls++
+	if s.closed {
+		return true
+	}
+	if s.w.calls > 1 && s.w.followers[dirIn]+s.w.followers[dirOut] == 0 {
+		return true
+	}
+	ev, err := s.raw.GetEvents()
+	if err != nil {
+		s.w.evErr = err
+		return true
+	}
+	s.wakeReadyLocked(ev)
+	return ev&s.w.leaderDir.state() != 0
+}
+
+// watchLocked makes the cancellation of ctx poke the leader out of the poller. The
+// registration (context.AfterFunc) is kept for the next leader with the same context,
+// and replaced when a leader comes with another one.
+func (s *Socket) watchLocked(ctx context.Context) {
+	done := ctx.Done()
+	if done == nil || done == s.w.watched {
+		return
+	}
+	s.unwatchLocked()
+	s.w.watched = done
+	s.w.unwatch = context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		if s.w.leading && s.w.leaderDone == done {
+			s.pokeLocked()
+		}
+		s.mu.Unlock()
+	})
+}
+
+func (s *Socket) unwatchLocked() {
+	if s.w.unwatch != nil {
+		s.w.unwatch()
+		s.w.unwatch = nil
+		s.w.watched = nil
+	}
 }
 
 // followLocked waits on d's wake channel while another goroutine leads.
@@ -219,15 +263,6 @@ func (s *Socket) backoffLocked(ctx context.Context, a *attempt) error {
 	}
 	s.mu.Lock()
 	return nil
-}
-
-// poke wakes the leader of generation gen out of the poller (its ctx was cancelled).
-func (s *Socket) poke(gen uint64) {
-	s.mu.Lock()
-	if s.w.leading && s.w.gen == gen {
-		s.pokeLocked()
-	}
-	s.mu.Unlock()
 }
 
 func (s *Socket) pokeLocked() {

@@ -55,25 +55,30 @@
 //
 // # Socket futures
 //
-// [Recv], [Send] and [Request] turn one operation on a
-// [zmqevented.Socket] into a future. When the operation can complete at once
-// (a message is queued, libzmq takes the message) the future is settled
-// before the call returns and no goroutine is started; otherwise one
-// goroutine owned by the future makes the blocking call with a context
-// that [Future.Cancel] cancels, and ends when the call returns. A cancelled
-// Recv or Send has taken or sent nothing: the message stays in the socket
-// for the next reader. A REQ socket alternates strictly between send and
-// receive, so a Request cancelled while it awaits its reply leaves the
-// socket awaiting it (see [Request]); use a [Requester], or a fresh socket
-// per abandoned request.
+// [Recv], [Send] and [Request] turn one operation on a [zmqevented.Socket]
+// into a future. When the operation can complete at once (a message is
+// queued, libzmq takes the message) the future is settled before the call
+// returns and no goroutine is started; otherwise one goroutine owned by the
+// future makes the blocking call with a context that [Future.Cancel]
+// cancels, and ends when the call returns. A Recv or Send that fails
+// because it was cancelled has taken or sent nothing: the message stays in
+// the socket for the next reader (one that completed first wins and
+// succeeds). A REQ socket alternates strictly between send and receive, so
+// a Request cancelled while it awaits its reply leaves the socket awaiting
+// it (see [Request]); use a [Requester], or a fresh socket per abandoned
+// request.
 //
 // # Requester and its wire format
 //
-// A [Requester] keeps many requests in flight on one DEALER socket; one
-// goroutine of its own receives the replies and completes each request's
-// future, whatever order they come in. The format is ZeroMQ's request-reply
-// envelope with a correlation frame in it, the layout libzmq's
-// ZMQ_REQ_CORRELATE uses, so a server in any language can answer:
+// A [Requester] keeps many requests in flight on one DEALER socket, which
+// it owns from [NewRequester] until [Requester.Close]; one goroutine of its
+// own receives the replies and completes each request's future, whatever
+// order they come in, so the continuations of those futures run on it and
+// must not block (nor call Request or Close, see [Requester.Request]).
+// Close fails the requests in flight with [ErrClosed]. The format is
+// ZeroMQ's request-reply envelope with a correlation frame in it, the
+// layout libzmq's ZMQ_REQ_CORRELATE uses, so a server in any language can
+// answer:
 //
 //	DEALER sends     [correlation, "", body…]
 //	ROUTER receives  [peer, correlation, "", body…]

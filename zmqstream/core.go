@@ -1,0 +1,369 @@
+package zmqstream
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"sync"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+)
+
+// mode is how a stream is consumed; the first consumer fixes it.
+type mode uint8
+
+const (
+	modeNone mode = iota
+	modeC
+	modeAll
+	modeObservable
+	modeSubscribe
+)
+
+func (m mode) String() string {
+	switch m {
+	case modeC:
+		return "C"
+	case modeAll:
+		return "All"
+	case modeObservable:
+		return "Observable"
+	case modeSubscribe:
+		return "Subscribe"
+	}
+	return "none"
+}
+
+// errEnd is returned by a source at the natural end of its sequence (a monitor after
+// MONITOR_STOPPED): the stream then ends as if its consumer had stopped, with no error.
+var errEnd = errors.New("zmqstream: end of sequence")
+
+// source takes the next item; it blocks until there is one or ctx is done, and must
+// take nothing when it returns an error.
+type source[T any] func(ctx context.Context) (T, error)
+
+// core is the machinery shared by Stream and EventStream: a pull-driven sequence of
+// items taken from src, consumed in exactly one way.
+//
+// Nothing is taken from src unless a consumer asked for an item: All takes on the
+// consumer's goroutine; C, Observable and Subscribe take on one goroutine each (the
+// pump, the rxgo producer, the fan-out), which holds at most one item it could not
+// hand over yet. An item that was taken but not handed over when the stream stops (or,
+// for Subscribe, that found no subscriber) goes back to the front of pending: the next
+// consumer of this stream would get it first, and Undelivered returns it once the
+// stream is done.
+type core[T any] struct {
+	src    source[T]
+	log    *zap.Logger
+	buffer int
+	closer func() error // closes the socket on Close; nil if the caller keeps it
+
+	ctx    context.Context // lifetime: cancelled by Close (only), with cause ErrClosed
+	cancel context.CancelCauseFunc
+	done   chan struct{}  // closed once stopped and no consumer activity is left
+	wg     sync.WaitGroup // goroutines the stream owns; Close waits for them
+
+	hasPending atomic.Bool // len(pending) > 0, read without the lock on the hot path
+
+	mu         sync.Mutex
+	mode       mode
+	observed   bool // the Observable's source has been observed
+	stopped    bool
+	closed     bool
+	doneClosed bool
+	active     int   // consumer activities running: All loops and owned goroutines
+	err        error // the failure that ended the stream, or a misuse; first one wins
+	pending    []T   // taken but not delivered, in order; delivered before src
+	ch         chan T
+	subs       []*subscriber[T] // live subscribers, copy on write
+	allSubs    map[<-chan T]*subscriber[T]
+	fanning    bool
+	subsSignal chan struct{}      // capacity 1: a subscriber arrived
+	subsCtx    context.Context    // while there are live subscribers: the fan-out's receive context
+	subsCancel context.CancelFunc // cancels subsCtx when the last subscriber leaves
+}
+
+func newCore[T any](src source[T], o options, closer func() error) *core[T] {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	return &core[T]{
+		src:        src,
+		log:        o.logger.Named("zmqstream"),
+		buffer:     o.buffer,
+		closer:     closer,
+		ctx:        ctx,
+		cancel:     cancel,
+		done:       make(chan struct{}),
+		subsSignal: make(chan struct{}, 1),
+	}
+}
+
+// next returns the next item: a pending one, else one from src. It takes nothing when
+// ctx is done.
+func (c *core[T]) next(ctx context.Context) (T, error) {
+	if c.hasPending.Load() {
+		var zero T
+		if ctx.Err() != nil {
+			return zero, context.Cause(ctx)
+		}
+		c.mu.Lock()
+		if len(c.pending) > 0 {
+			v := c.pending[0]
+			c.pending[0] = zero
+			c.pending = c.pending[1:]
+			c.hasPending.Store(len(c.pending) > 0)
+			c.mu.Unlock()
+			return v, nil
+		}
+		c.mu.Unlock()
+	}
+	return c.src(ctx)
+}
+
+// unread puts v back in front of the pending items.
+func (c *core[T]) unread(v T) {
+	c.mu.Lock()
+	c.pending = append([]T{v}, c.pending...)
+	c.hasPending.Store(true)
+	c.mu.Unlock()
+}
+
+// attach claims the stream for a consumer of mode m and counts it as active (and as
+// an owned goroutine if owned). ok is false, with a nil err, if the stream has
+// stopped before anyone consumed it, and with ErrConsumed if another consumer has it.
+func (c *core[T]) attach(m mode, owned bool) (ok bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.mode != modeNone:
+		c.log.Warn("second consumer refused", zap.Stringer("consumer", c.mode), zap.Stringer("refused", m))
+		return false, ErrConsumed
+	case c.stopped:
+		return false, nil
+	}
+	c.mode = m
+	c.enterLocked(owned)
+	c.log.Debug("consumer attached", zap.Stringer("consumer", m))
+	return true, nil
+}
+
+func (c *core[T]) enterLocked(owned bool) {
+	c.active++
+	if owned {
+		c.wg.Add(1)
+	}
+}
+
+// leave ends a consumer activity counted by attach or enterLocked.
+func (c *core[T]) leave(owned bool) {
+	c.mu.Lock()
+	c.active--
+	c.maybeDoneLocked()
+	c.mu.Unlock()
+	if owned {
+		c.wg.Done()
+	}
+}
+
+// stop ends the stream: nothing more is taken from src, and Done is closed once the
+// consumer has let go. It does not cancel the lifetime context (only Close does), so
+// that an rxgo pipeline still carries the items and the error before the end.
+func (c *core[T]) stop() {
+	c.mu.Lock()
+	c.stopLocked()
+	c.mu.Unlock()
+}
+
+func (c *core[T]) stopLocked() {
+	if !c.stopped {
+		c.stopped = true
+		c.log.Debug("stream stopped")
+	}
+	c.maybeDoneLocked()
+}
+
+func (c *core[T]) maybeDoneLocked() {
+	if c.stopped && c.active == 0 && !c.doneClosed {
+		c.doneClosed = true
+		close(c.done)
+	}
+}
+
+// fail records err as the stream's error unless one is recorded already.
+func (c *core[T]) fail(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.mu.Unlock()
+}
+
+// ended handles an error from next in a consumer that took with a context derived
+// from the lifetime one, and stops the stream. It returns the error to report to the
+// consumer, or nil if the stream was closed or its sequence ended.
+func (c *core[T]) ended(err error) error {
+	switch {
+	case c.ctx.Err() != nil:
+		return nil
+	case errors.Is(err, errEnd):
+		c.stop()
+		return nil
+	}
+	c.log.Warn("stream failed", zap.Error(err))
+	c.fail(err)
+	c.stop()
+	return err
+}
+
+// Err returns the error that ended the stream, or nil.
+func (c *core[T]) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Done returns a channel closed once the stream has stopped and its consumer has let go.
+func (c *core[T]) Done() <-chan struct{} { return c.done }
+
+// Context returns the stream's lifetime context.
+func (c *core[T]) Context() context.Context { return c.ctx }
+
+// Undelivered returns the items taken but not delivered, once Done is closed.
+func (c *core[T]) Undelivered() []T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.doneClosed || len(c.pending) == 0 {
+		return nil
+	}
+	return append([]T(nil), c.pending...)
+}
+
+// Close stops the stream, waits for the goroutines it owns and closes the socket if
+// it owns it.
+func (c *core[T]) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.closed = true
+	subs := c.subs
+	c.cancel(ErrClosed)
+	c.stopLocked()
+	c.mu.Unlock()
+
+	for _, s := range subs {
+		if s.stopAfter() {
+			c.wg.Done() // its unsubscribe callback will never run
+		}
+	}
+	c.wg.Wait()
+	for _, s := range subs {
+		s.close()
+	}
+	c.log.Debug("stream closed")
+	if c.closer != nil {
+		return c.closer()
+	}
+	return nil
+}
+
+// C returns the channel of items, starting the pump on the first call.
+func (c *core[T]) C() <-chan T {
+	c.mu.Lock()
+	switch {
+	case c.mode == modeC:
+		ch := c.ch
+		c.mu.Unlock()
+		return ch
+	case c.mode != modeNone:
+		c.mu.Unlock()
+		c.log.Warn("second consumer refused", zap.Stringer("consumer", c.mode), zap.Stringer("refused", modeC))
+		c.fail(ErrConsumed)
+		return closedChan[T]()
+	case c.stopped:
+		c.mu.Unlock()
+		return closedChan[T]()
+	}
+	c.mode = modeC
+	c.ch = make(chan T, c.buffer)
+	c.enterLocked(true)
+	ch := c.ch
+	c.mu.Unlock()
+	c.log.Debug("consumer attached", zap.Stringer("consumer", modeC))
+	go c.pump(ch)
+	return ch
+}
+
+// pump takes items and hands them to ch, one at a time: it takes the next only after
+// ch accepted the previous one.
+func (c *core[T]) pump(ch chan T) {
+	defer c.leave(true)
+	defer close(ch)
+	done := c.ctx.Done()
+	for {
+		v, err := c.next(c.ctx)
+		if err != nil {
+			_ = c.ended(err)
+			return
+		}
+		select {
+		case ch <- v: // the consumer was waiting, or there was room
+			continue
+		default:
+		}
+		select {
+		case ch <- v:
+		case <-done:
+			c.unread(v)
+			return
+		}
+	}
+}
+
+// All returns the iterator form; items are taken on the caller's goroutine.
+func (c *core[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		ok, err := c.attach(modeAll, false)
+		if !ok {
+			if err != nil {
+				yield(zero, err)
+			}
+			return
+		}
+		defer c.leave(false)
+		rctx, cancel := context.WithCancelCause(ctx)
+		defer cancel(nil)
+		stop := context.AfterFunc(c.ctx, func() { cancel(context.Cause(c.ctx)) })
+		defer stop()
+		for {
+			// Close may have run in the loop body: the bridge above is asynchronous.
+			if c.ctx.Err() != nil {
+				return
+			}
+			v, err := c.next(rctx)
+			if err != nil {
+				if c.ctx.Err() == nil && ctx.Err() != nil {
+					c.stop()
+					yield(zero, context.Cause(ctx))
+					return
+				}
+				if err := c.ended(err); err != nil {
+					yield(zero, err)
+				}
+				return
+			}
+			if !yield(v, nil) {
+				c.stop()
+				return
+			}
+		}
+	}
+}
+
+func closedChan[T any]() chan T {
+	ch := make(chan T)
+	close(ch)
+	return ch
+}

@@ -1,0 +1,529 @@
+package zmqstream
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"testing/synctest"
+
+	"github.com/reactivex/rxgo/v2"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap/zaptest"
+)
+
+// The stream machinery over a fake socket, deterministically: in synctest bubbles,
+// where synctest.Wait lets every goroutine settle and the bubble fails if any
+// goroutine is left behind.
+
+// fakeSocket is a source of ints: the queue stands for libzmq's, so len(queue) is what
+// the stream has not taken.
+type fakeSocket struct {
+	queue chan int
+	fail  chan error // an error here makes the next take fail
+}
+
+func newFakeSocket(n int) *fakeSocket {
+	return &fakeSocket{queue: make(chan int, n), fail: make(chan error, 1)}
+}
+
+func (f *fakeSocket) feed(vs ...int) {
+	for _, v := range vs {
+		f.queue <- v
+	}
+}
+
+func (f *fakeSocket) take(ctx context.Context) (int, error) {
+	select {
+	case v := <-f.queue: // what is queued comes before a failure
+		return v, nil
+	default:
+	}
+	select {
+	case v := <-f.queue:
+		return v, nil
+	case err := <-f.fail:
+		return 0, err
+	case <-ctx.Done():
+		return 0, context.Cause(ctx)
+	}
+}
+
+func newTestCore(t *testing.T, f *fakeSocket, opts ...Option) *core[int] {
+	opts = append([]Option{WithLogger(zaptest.NewLogger(t))}, opts...)
+	o := parseOptions(opts)
+	require.NoError(t, errors.Join(o.errs...))
+	c := newCore(f.take, o, nil)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func asInt(v any) int {
+	n, _ := v.(int)
+	return n
+}
+
+func seqInts(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// readN reads n items from ch, each of which must be ready once every goroutine of
+// the bubble has settled.
+func readN[T any](t *testing.T, ch <-chan T, n int) []T {
+	t.Helper()
+	var out []T
+	for range n {
+		synctest.Wait()
+		select {
+		case v, ok := <-ch:
+			require.True(t, ok, "channel closed after %d items", len(out))
+			out = append(out, v)
+		default:
+			t.Fatalf("only %d of %d items ready", len(out), n)
+		}
+	}
+	return out
+}
+
+func requireEmpty[T any](t *testing.T, ch <-chan T) {
+	t.Helper()
+	select {
+	case v, ok := <-ch:
+		t.Fatalf("unexpected item %v (open %v)", v, ok)
+	default:
+	}
+}
+
+func requireClosed[T any](t *testing.T, ch <-chan T) {
+	t.Helper()
+	select {
+	case v, ok := <-ch:
+		require.False(t, ok, "item %v instead of the end", v)
+	default:
+		t.Fatal("channel still open")
+	}
+}
+
+func TestCHoldsAtMostBufferPlusOne(t *testing.T) {
+	for _, buffer := range []int{0, 1, 3} {
+		t.Run("buffer"+string(rune('0'+buffer)), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFakeSocket(10)
+				f.feed(seqInts(0, 10)...)
+				c := newTestCore(t, f, WithBuffer(buffer))
+				ch := c.C()
+				synctest.Wait()
+				require.Equal(t, 10-buffer-1, len(f.queue), "taken beyond buffer + 1")
+				require.Equal(t, seqInts(0, 2), readN(t, ch, 2))
+				synctest.Wait()
+				require.Equal(t, 10-buffer-3, len(f.queue))
+
+				require.NoError(t, c.Close())
+				// C keeps its buffer until read; the held item is Undelivered.
+				require.Equal(t, seqInts(2, 2+buffer), readN(t, ch, buffer))
+				requireClosed(t, ch)
+				synctest.Wait()
+				requireClosed(t, c.Done())
+				require.Equal(t, []int{2 + buffer}, c.Undelivered())
+				require.NoError(t, c.Err())
+				require.Equal(t, ch, c.C(), "C returns the same channel")
+			})
+		})
+	}
+}
+
+func TestPendingFirstThenUndelivered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSocket(10)
+		f.feed(10, 11, 12)
+		o := parseOptions(nil)
+		c := newCore(f.take, o, nil)
+		c.pending = []int{7, 8, 9}
+		c.hasPending.Store(true)
+		var got []int
+		for v, err := range c.All(t.Context()) {
+			require.NoError(t, err)
+			got = append(got, v)
+			if len(got) == 2 {
+				break
+			}
+		}
+		require.Equal(t, []int{7, 8}, got)
+		requireClosed(t, c.Done())
+		require.Equal(t, []int{9}, c.Undelivered(), "pending items not reached")
+		require.Equal(t, 3, len(f.queue), "All took beyond what the loop asked")
+		require.NoError(t, c.Close())
+	})
+}
+
+func TestSourceFailure(t *testing.T) {
+	boom := errors.New("boom")
+	t.Run("C", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(1)
+			c := newTestCore(t, f)
+			ch := c.C()
+			synctest.Wait()
+			f.fail <- boom
+			require.Equal(t, []int{1}, readN(t, ch, 1))
+			synctest.Wait()
+			requireClosed(t, ch)
+			requireClosed(t, c.Done())
+			require.ErrorIs(t, c.Err(), boom)
+			require.NoError(t, c.Context().Err(), "only Close cancels the lifetime context")
+		})
+	})
+	t.Run("All", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(1)
+			f.fail <- boom
+			c := newTestCore(t, f)
+			var got []int
+			var errs []error
+			for v, err := range c.All(t.Context()) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				got = append(got, v)
+			}
+			require.Equal(t, []int{1}, got)
+			require.Len(t, errs, 1)
+			require.ErrorIs(t, errs[0], boom)
+			require.ErrorIs(t, c.Err(), boom)
+		})
+	})
+	t.Run("Observable", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(1)
+			f.fail <- boom
+			c := newTestCore(t, f)
+			// The error travels through a stage before the end.
+			obs := c.observable(nil).Map(func(_ context.Context, v any) (any, error) { return asInt(v) * 10, nil })
+			var items []rxgo.Item
+			for it := range obs.Observe() {
+				items = append(items, it)
+			}
+			require.Len(t, items, 2)
+			require.Equal(t, 10, items[0].V)
+			require.ErrorIs(t, items[1].E, boom)
+			require.ErrorIs(t, c.Err(), boom)
+		})
+	})
+	t.Run("end of sequence", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(1)
+			f.fail <- errEnd
+			c := newTestCore(t, f)
+			require.Equal(t, []int{1}, collectChan(c.C()))
+			require.NoError(t, c.Err())
+		})
+	})
+}
+
+func collectChan[T any](ch <-chan T) []T {
+	var out []T
+	for v := range ch {
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestSecondConsumer(t *testing.T) {
+	first := map[string]func(c *core[int]){
+		"C":          func(c *core[int]) { _ = c.C() },
+		"Observable": func(c *core[int]) { _ = c.observable(nil) },
+		"Subscribe":  func(c *core[int]) { _ = c.subscribe(context.Background(), 0, Block) },
+		"All": func(c *core[int]) {
+			go func() {
+				for _, err := range c.All(context.Background()) {
+					_ = err // consumes until Close
+				}
+			}()
+			synctest.Wait()
+		},
+	}
+	for name, start := range first {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c := newTestCore(t, newFakeSocket(1))
+				start(c)
+				if name != "C" {
+					requireClosed(t, c.C())
+					require.ErrorIs(t, c.Err(), ErrConsumed)
+					c.err = nil
+				}
+				if name != "Subscribe" {
+					requireClosed(t, c.subscribe(t.Context(), 1, DropOldest))
+					require.ErrorIs(t, c.Err(), ErrConsumed)
+					c.err = nil
+				}
+				if name != "All" {
+					var errs []error
+					for _, err := range c.All(t.Context()) {
+						errs = append(errs, err)
+					}
+					require.Len(t, errs, 1)
+					require.ErrorIs(t, errs[0], ErrConsumed)
+				}
+				if name != "Observable" {
+					items := collectChan(c.observable(nil).Observe())
+					require.Len(t, items, 1)
+					require.ErrorIs(t, items[0].E, ErrConsumed)
+				}
+				require.NoError(t, c.Close())
+			})
+		})
+	}
+
+	t.Run("second observation", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(5)
+			f.feed(1, 2)
+			c := newTestCore(t, f)
+			obs := c.observable(nil)
+			items := obs.Observe()
+			it := <-items
+			require.Equal(t, 1, it.V)
+			second := collectChan(obs.Observe())
+			require.Len(t, second, 1)
+			require.ErrorIs(t, second[0].E, ErrConsumed)
+			require.NoError(t, c.Close())
+			require.Empty(t, collectChan(items))
+			require.Equal(t, []int{2}, c.Undelivered())
+		})
+	})
+
+	t.Run("closed before consumed", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c := newTestCore(t, newFakeSocket(1))
+			require.NoError(t, c.Close())
+			requireClosed(t, c.C())
+			require.NoError(t, c.Err(), "not a misuse")
+			require.Empty(t, collectChan(c.observable(nil).Observe()))
+		})
+	})
+}
+
+func TestSubscribePolicies(t *testing.T) {
+	t.Run("Block holds back the fan-out and the socket", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			c := newTestCore(t, f)
+			a := c.subscribe(t.Context(), 1, Block)
+			b := c.subscribe(t.Context(), 3, Block)
+			f.feed(seqInts(0, 10)...)
+			synctest.Wait()
+			// a has 0 in its buffer, and the fan-out holds 1 until a has room.
+			require.Equal(t, 8, len(f.queue))
+			require.Equal(t, []int{0}, readN(t, a, 1))
+			synctest.Wait()
+			require.Equal(t, 7, len(f.queue))
+			require.Equal(t, []int{0, 1}, readN(t, b, 2))
+			requireEmpty(t, b)
+			require.Equal(t, []int{1}, readN(t, a, 1))
+			synctest.Wait()
+			// a has 2 in its buffer, b has 2, and the fan-out holds 3 until a has room.
+			require.Equal(t, []int{2}, readN(t, a, 1))
+			synctest.Wait()
+			require.Equal(t, []int{2, 3}, readN(t, b, 2))
+			require.Zero(t, c.dropped(a))
+			require.NoError(t, c.Close())
+			require.Equal(t, []int{3}, collectChan(a))
+			require.Empty(t, collectChan(b))
+			require.Equal(t, []int{4}, c.Undelivered(), "the item a had no room for")
+		})
+	})
+
+	t.Run("DropNewest keeps the first", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			c := newTestCore(t, f)
+			s := c.subscribe(t.Context(), 2, DropNewest)
+			f.feed(seqInts(0, 5)...)
+			synctest.Wait()
+			require.Zero(t, len(f.queue), "drop policies never hold back")
+			require.Equal(t, []int{0, 1}, readN(t, s, 2))
+			requireEmpty(t, s)
+			require.Equal(t, uint64(3), c.dropped(s))
+		})
+	})
+
+	t.Run("DropOldest keeps the latest", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			c := newTestCore(t, f)
+			s := c.subscribe(t.Context(), 2, DropOldest)
+			f.feed(seqInts(0, 5)...)
+			synctest.Wait()
+			require.Equal(t, []int{3, 4}, readN(t, s, 2))
+			require.Equal(t, uint64(3), c.dropped(s))
+		})
+	})
+
+	t.Run("drop with no buffer", func(t *testing.T) {
+		for _, policy := range []Overflow{DropNewest, DropOldest} {
+			t.Run(policy.String(), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					f := newFakeSocket(10)
+					c := newTestCore(t, f)
+					s := c.subscribe(t.Context(), 0, policy)
+					f.feed(0, 1)
+					synctest.Wait()
+					require.Equal(t, uint64(2), c.dropped(s), "nobody was waiting")
+					got := make(chan int)
+					go func() { got <- <-s }()
+					synctest.Wait() // the subscriber waits now
+					f.feed(2)
+					require.Equal(t, 2, <-got)
+					require.Equal(t, uint64(2), c.dropped(s))
+				})
+			})
+		}
+	})
+
+	t.Run("a slow drop subscriber does not stall a Block one", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			const n = 50
+			f := newFakeSocket(n)
+			c := newTestCore(t, f)
+			slow := c.subscribe(t.Context(), 4, DropNewest)
+			fast := c.subscribe(t.Context(), 0, Block)
+			f.feed(seqInts(0, n)...)
+			var got []int
+			for v := range fast {
+				got = append(got, v)
+				if len(got) == n {
+					break
+				}
+			}
+			require.Equal(t, seqInts(0, n), got)
+			require.Equal(t, seqInts(0, 4), readN(t, slow, 4))
+			require.Equal(t, uint64(n-4), c.dropped(slow))
+		})
+	})
+
+	t.Run("leaving", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			c := newTestCore(t, f)
+			ctx, cancel := context.WithCancel(t.Context())
+			a := c.subscribe(ctx, 0, Block)
+			f.feed(0)
+			synctest.Wait() // the fan-out holds 0 for a
+			cancel()
+			synctest.Wait()
+			requireClosed(t, a)
+			require.Zero(t, len(f.queue))
+			// 0 found nobody: the next subscriber gets it first.
+			b := c.subscribe(t.Context(), 2, Block)
+			f.feed(1)
+			synctest.Wait()
+			require.Equal(t, []int{0, 1}, readN(t, b, 2))
+			require.NoError(t, c.Close())
+			requireClosed(t, b)
+		})
+	})
+
+	t.Run("no subscriber takes nothing", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			c := newTestCore(t, f)
+			ctx, cancel := context.WithCancel(t.Context())
+			s := c.subscribe(ctx, 0, Block)
+			cancel()
+			synctest.Wait()
+			requireClosed(t, s)
+			f.feed(0, 1)
+			synctest.Wait()
+			require.Equal(t, 2, len(f.queue))
+		})
+	})
+
+	t.Run("invalid", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c := newTestCore(t, newFakeSocket(1))
+			requireClosed(t, c.subscribe(t.Context(), -1, Block))
+			require.ErrorIs(t, c.Err(), ErrInvalidArgument)
+			c.err = nil
+			requireClosed(t, c.subscribe(t.Context(), 1, Overflow(9)))
+			require.ErrorIs(t, c.Err(), ErrInvalidArgument)
+			require.Equal(t, "overflow(9)", Overflow(9).String())
+		})
+	})
+}
+
+// rxgo trap: an operator stage whose consumer stops reading, with a context nobody
+// cancels, blocks forever. Close cancels every stage chained on the Observable; the
+// bubble fails if any goroutine is left.
+func TestCloseStopsAbandonedPipeline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSocket(10)
+		f.feed(seqInts(0, 10)...)
+		c := newTestCore(t, f)
+		obs := c.observable(nil).
+			Map(func(_ context.Context, v any) (any, error) { return asInt(v) + 1, nil }).
+			Filter(func(any) bool { return true }).
+			BufferWithCount(1)
+		_, ok := obs.(*pipeline)
+		require.True(t, ok, "operators keep the stream's context")
+		items := obs.Observe()
+		it := <-items
+		require.Equal(t, []any{1}, it.V)
+		synctest.Wait() // every stage now blocks on its consumer
+		require.NoError(t, c.Close())
+		synctest.Wait()
+		requireClosed(t, c.Done())
+	})
+}
+
+// A context given to Observe reaches the producer (rxgo propagates it upstream
+// through every stage): cancelling it ends the observation and the stream, and the
+// item the producer held is Undelivered.
+func TestObserveContextEndsStream(t *testing.T) {
+	t.Run("direct", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(seqInts(0, 5)...)
+			c := newTestCore(t, f)
+			ctx, cancel := context.WithCancel(t.Context())
+			items := c.observable(nil).Observe(rxgo.WithContext(ctx))
+			require.Equal(t, 0, (<-items).V)
+			synctest.Wait()
+			cancel()
+			synctest.Wait()
+			requireClosed(t, c.Done())
+			require.NoError(t, c.Err())
+			require.NoError(t, c.Context().Err())
+			require.Equal(t, []int{1}, c.Undelivered())
+			require.Equal(t, 3, len(f.queue))
+		})
+	})
+	t.Run("through a stage", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(seqInts(0, 5)...)
+			c := newTestCore(t, f)
+			ctx, cancel := context.WithCancel(t.Context())
+			items := c.observable(nil).Map(func(_ context.Context, v any) (any, error) { return v, nil }).
+				Observe(rxgo.WithContext(ctx))
+			require.Equal(t, 0, (<-items).V)
+			synctest.Wait()
+			cancel()
+			synctest.Wait()
+			requireClosed(t, c.Done())
+			// The Map stage held 1 (and may have taken 2 on its way out: rxgo's
+			// stages pick at random between a cancelled context and an input).
+			und := c.Undelivered()
+			require.Len(t, und, 1)
+			require.Equal(t, 5-und[0]-1, len(f.queue))
+		})
+	})
+}

@@ -1,0 +1,105 @@
+package zmqstream
+
+import (
+	"fmt"
+
+	"go.uber.org/zap"
+)
+
+// An Option configures a Stream (New) or an EventStream (Monitor). An invalid value,
+// or an option that does not apply where it is given, is an error from the
+// constructor, never a panic.
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+type options struct {
+	buffer      int
+	logger      *zap.Logger
+	closeSocket bool
+	closeSet    bool // WithCloseSocket was given (Monitor refuses it)
+	pending     [][][]byte
+	pendingSet  bool // WithPending was given (Monitor refuses it)
+	errs        []error
+}
+
+func defaultOptions() options {
+	return options{logger: zap.NewNop()}
+}
+
+func (o *options) fail(format string, args ...any) {
+	o.errs = append(o.errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...))
+}
+
+func parseOptions(opts []Option) options {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(&o)
+		}
+	}
+	return o
+}
+
+// WithBuffer sets the capacity of the channel C returns. With n = 0, the default, a
+// message is received from the socket only after the channel took the previous one, so
+// at most one message (the one waiting to be taken) is held in Go; with n > 0 at most
+// n + 1. Everything beyond stays in libzmq, which applies the socket's RCVHWM policy.
+// n must be ≥ 0. All holds nothing; Subscribe has a buffer per subscriber; the
+// Observable's source channel is rxgo's, sized by rxgo.WithBufferedChannel given to
+// Observable (items in it are rxgo's, and lost if the observation is cancelled).
+func WithBuffer(n int) Option {
+	return optionFunc(func(o *options) {
+		if n < 0 {
+			o.fail("WithBuffer(%d): buffer must be >= 0", n)
+			return
+		}
+		o.buffer = n
+	})
+}
+
+// WithLogger sets the logger. The stream logs under the name "zmqstream", at debug
+// level for its lifecycle (consumer attached, stopped, closed) and at warn level for
+// the error that ends it and for misuse (a second consumer). Nothing is logged per
+// message. Default: zap.NewNop(); a nil logger is the default. The stream never calls
+// Sync.
+func WithLogger(l *zap.Logger) Option {
+	return optionFunc(func(o *options) {
+		if l == nil {
+			l = zap.NewNop()
+		}
+		o.logger = l
+	})
+}
+
+// WithCloseSocket says whether Stream.Close closes the socket. Default: false, the
+// socket stays the caller's: closing a Stream (or breaking out of All) leaves it open,
+// with every message the Stream did not take still queued in libzmq, so a new Stream
+// (or a plain Recv) can go on from there. With true, Close closes the socket after
+// stopping the stream. Monitor refuses the option: an EventStream always owns its
+// monitor socket.
+func WithCloseSocket(on bool) Option {
+	return optionFunc(func(o *options) {
+		o.closeSocket = on
+		o.closeSet = true
+	})
+}
+
+// WithPending gives the stream messages to deliver before anything it receives, in
+// order: typically the Undelivered messages of an earlier Stream on the same socket,
+// so that a consumer can stop and a successor resume without losing or reordering a
+// message:
+//
+//	next, err := zmqstream.New(sock, zmqstream.WithPending(prev.Undelivered()...))
+//
+// The frames are not copied. Default: none. Only New accepts it.
+func WithPending(msgs ...[][]byte) Option {
+	return optionFunc(func(o *options) {
+		o.pending = append(o.pending, msgs...)
+		o.pendingSet = true
+	})
+}
