@@ -2,6 +2,7 @@ package zmqevented
 
 import (
 	"errors"
+	"io"
 	"sync"
 
 	"github.com/pebbe/zmq4"
@@ -21,6 +22,8 @@ type Context struct {
 
 	authDone chan struct{} // closed when the ZAP handler's goroutine ends; nil without one
 }
+
+var _ io.Closer = (*Context)(nil)
 
 // NewContext makes a libzmq context. Options given here are defaults for every socket
 // the context makes. It fails with ErrUnsupportedPlatform off Linux, and with an error
