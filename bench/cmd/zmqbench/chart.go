@@ -8,8 +8,8 @@ import (
 	"os"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/brewer"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -90,6 +90,10 @@ func chartPanel(res *Results, transport string, keys []string, legend bool) (*pl
 	}
 	p.NominalX(names...)
 	width := min(14*vg.Points(1), vg.Points(84)/vg.Length(max(len(keys), 1)))
+	colors, err := chartColors(len(keys))
+	if err != nil {
+		return nil, false, err
+	}
 	// The axis is scaled to the Go rows; the C row (the limit, often several times raw)
 	// is cut at the top with its value written there.
 	top, drawn := 1.3, false
@@ -123,7 +127,7 @@ func chartPanel(res *Results, transport string, keys []string, legend bool) (*pl
 		if err != nil {
 			return nil, false, err
 		}
-		bc.Color = plotutil.Color(i)
+		bc.Color = colors[i%len(colors)]
 		bc.LineStyle.Width = 0
 		bc.Offset = (vg.Length(i) - vg.Length(len(keys)-1)/2) * width
 		p.Add(bc, &whiskers{offset: bc.Offset, lo: lo, hi: hi})
@@ -157,6 +161,16 @@ func chartPanel(res *Results, transport string, keys []string, legend bool) (*pl
 		p.Legend.XOffs = legendWidth - 4*vg.Millimeter // into the right margin the tiles leave
 	}
 	return p, true, nil
+}
+
+// chartColors returns n colors for the bars, distinct for up to 12 rows (ColorBrewer's
+// qualitative "Paired" palette; plotutil's default has 7, fewer than the rows).
+func chartColors(n int) ([]color.Color, error) {
+	p, err := brewer.GetPalette(brewer.TypeQualitative, "Paired", min(max(n, 3), 12))
+	if err != nil {
+		return nil, err
+	}
+	return p.Colors(), nil
 }
 
 // whiskers draws a min–max line over each bar of one bar chart.

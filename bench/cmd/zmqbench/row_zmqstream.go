@@ -1,19 +1,137 @@
 package main
 
-// ROW MISSING — zmqstream rows are not written yet, so nothing is registered here and
-// the bars "Stream C() ≥ 0.85×" and "Observable() ≥ 0.5×" print "not measured (row
-// missing)". Whoever lands zmqstream adds the rows in this file (see "How to add a
-// row" in rows.go); until then this file holds no code on purpose.
-//
-// Two ThroughputRows are expected, each with Supports returning true for
-// KindThroughput at spec.Size 16 and 4096 (every transport), as the issue asks:
-//
-//   - keyStreamC ("zmqstream-c"): a zmqevented PUSH sender goroutine (evConnect,
-//     evSend from row_evented.go) and, on the timing goroutine, zmqstream.New(pull)
-//     consumed through st.C() for spec.Count messages after one warm-up message.
-//
-//   - keyStreamObservable ("zmqstream-observable"): the same, consumed through
-//     st.Observable() (for example by ranging over its Observe() channel).
-//
-// Close the Stream and the context before returning; every goroutine the Stream
-// started must have ended.
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/reactivex/rxgo/v2"
+
+	"github.com/zmqasync/zmqasync/zmqstream"
+)
+
+// streamRow consumes a zmqstream.Stream on the PULL end of the raw baseline's loop:
+// through C() or, with observable set, through Observable().
+type streamRow struct{ observable bool }
+
+func init() {
+	register(streamRow{})
+	register(streamRow{observable: true})
+}
+
+func (r streamRow) Key() string {
+	if r.observable {
+		return keyStreamObservable
+	}
+	return keyStreamC
+}
+
+func (r streamRow) Name() string {
+	if r.observable {
+		return "zmqstream Observable()"
+	}
+	return "zmqstream C()"
+}
+
+func (r streamRow) About() string {
+	const common = "The raw baseline's sender (a goroutine calling pebbe SendBytes(b, 0), blocking) and a " +
+		"zmqstream.New(pull) Stream, default options, on the PULL handed to zmqevented (zmqevented.Wrap, same " +
+		"pebbe context); "
+	if r.observable {
+		return common + "the timing goroutine ranges over st.Observable().Observe(rxgo.WithContext(ctx)), taking " +
+			"item.V of each item; the Stream's producer runs on the goroutine rxgo starts for the observation " +
+			"and receives each message once the previous one was taken. Timed at the consumer, as raw. 16 B and 4 KiB."
+	}
+	return common + "the timing goroutine takes each message from st.C() (unbuffered: the Stream's goroutine " +
+		"receives the next message once the channel took the previous one). Timed at the consumer, as raw. " +
+		"16 B and 4 KiB."
+}
+
+// Supports keeps the Stream rows to the sizes their issue asks for, on every transport.
+func (streamRow) Supports(k Kind, sp Spec) bool {
+	return k == KindThroughput && (sp.Size == 16 || sp.Size == 4<<10)
+}
+
+// Throughput: raw sender; the timing goroutine consumes the Stream.
+func (r streamRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
+	g, err := newRawPushRig(ctx, sp)
+	if err != nil {
+		return Sample{}, err
+	}
+	st, err := zmqstream.New(g.Pull)
+	if err != nil {
+		return Sample{}, g.finish(err)
+	}
+	// end is why the stream ended before spec.Count+1 messages.
+	end := func() error {
+		if err := st.Err(); err != nil {
+			return err
+		}
+		if err := context.Cause(g.Ctx); err != nil {
+			return err
+		}
+		return errors.New("the stream ended early")
+	}
+	var recv func() error
+	drain := func() {}
+	unwatch := func() bool { return true }
+	if r.observable {
+		items := st.Observable().Observe(rxgo.WithContext(g.Ctx))
+		recv = func() error {
+			it, ok := <-items
+			switch {
+			case !ok:
+				return end()
+			case it.E != nil:
+				return it.E
+			}
+			if _, ok := it.V.([][]byte); !ok {
+				return fmt.Errorf("item of type %T, want [][]byte", it.V)
+			}
+			return nil
+		}
+		// rxgo closes the channel once the producer has returned.
+		drain = func() {
+			for range items {
+			}
+		}
+	} else {
+		// A bare channel receive per message; the repetition's context ends the
+		// Stream instead.
+		ch := st.C()
+		unwatch = context.AfterFunc(g.Ctx, func() { _ = st.Close() })
+		recv = func() error {
+			if _, ok := <-ch; !ok {
+				return end()
+			}
+			return nil
+		}
+	}
+	finish := func(rerr error) error {
+		if rerr != nil {
+			rerr = fmt.Errorf("%s: %w", r.Name(), rerr)
+		}
+		unwatch()
+		cerr := st.Close()
+		if errors.Is(cerr, zmqstream.ErrClosed) && g.Ctx.Err() != nil {
+			cerr = nil // closed by the cancellation
+		}
+		drain()
+		<-st.Done()
+		if rerr == nil {
+			cerr = errors.Join(cerr, st.Err())
+		}
+		return g.finish(errors.Join(rerr, cerr))
+	}
+	if err := recv(); err != nil { // warm-up: the connection is up
+		return Sample{}, finish(err)
+	}
+	m := startMeter()
+	for range sp.Count {
+		if err := recv(); err != nil {
+			return Sample{}, finish(err)
+		}
+	}
+	s := m.stop(sp.Count)
+	return s, finish(nil)
+}

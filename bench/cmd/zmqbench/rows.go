@@ -40,8 +40,9 @@ import (
 // not exist yet is simply not registered, and the bars that need it print "not
 // measured (row missing)".
 //
-// The rows still to be written are listed in row_zmqfuture.go, row_zmqstream.go and
-// row_zmqsink.go, with the keys the bars expect (keyRequester, keyStreamC, …).
+// A row of one layer changes one end of the raw baseline's loop and keeps the other
+// (rawPushRig in row_zmqfuture.go, rawPullRig in row_zmqsink.go), so that its ratio to
+// raw is the cost of that layer alone; the pipeline row (keyPipeline) layers both.
 
 // Row keys. The bars (bars.go) refer to rows by these keys.
 const (
@@ -58,6 +59,7 @@ const (
 	keyStreamObservable = "zmqstream-observable" // zmqstream Stream.Observable() (row_zmqstream.go)
 	keySinkSend         = "zmqsink-send"         // zmqsink Sink.Send (row_zmqsink.go)
 	keySinkForward      = "zmqsink-forward"      // zmqsink Forward from an Observable (row_zmqsink.go)
+	keyPipeline         = "zmqsink-pipeline"     // Observable → Sink → PUSH/PULL → Stream → Observable (row_zmqsink.go)
 )
 
 // Row is one implementation in the table.
@@ -188,7 +190,7 @@ func register(r Row) {
 // rowOrder is the order rows appear in tables; rows not listed come after, by key.
 var rowOrder = []string{
 	keyRaw, keyRawMessage, keyEvented,
-	keyFutureRecv, keyRequester, keyStreamC, keyStreamObservable, keySinkSend, keySinkForward,
+	keyFutureRecv, keyRequester, keyStreamC, keyStreamObservable, keySinkSend, keySinkForward, keyPipeline,
 	keyGoZMQ, keyPyZMQ, keyC,
 }
 
