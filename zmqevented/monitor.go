@@ -63,10 +63,5 @@ func wrapNew(c *zmq4.Context, opts []Option) (*Socket, error) {
 	if err != nil {
 		return nil, opError("new socket PAIR", "", err)
 	}
-	s, err := Wrap(raw, opts...)
-	if err != nil {
-		_ = raw.Close() // a no-op if Wrap closed it already
-		return nil, err
-	}
-	return s, nil
+	return Wrap(raw, opts...) // closes raw if it fails
 }

@@ -38,26 +38,32 @@ type Socket struct {
 var _ io.Closer = (*Socket)(nil)
 
 // Wrap adopts a socket made elsewhere (for example from another zmq4.Context) and takes
-// ownership: from now on only the returned Socket may touch raw, and Socket.Close closes
-// it. Options apply as for NewSocket. The caller stays responsible for terminating raw's
-// context after closing the Socket.
+// ownership, whether it succeeds or not: from now on only the returned Socket may touch
+// raw and Socket.Close closes it, and on failure Wrap has closed raw already. Options
+// apply as for NewSocket. The caller stays responsible for terminating raw's context
+// after closing the Socket.
 func Wrap(raw *zmq4.Socket, opts ...Option) (*Socket, error) {
-	if err := platformSupported(); err != nil {
-		return nil, err
-	}
 	if raw == nil {
 		return nil, errors.New("zmqevented: Wrap: nil socket")
+	}
+	fail := func(err error) (*Socket, error) {
+		_ = raw.SetLinger(0)
+		_ = raw.Close()
+		return nil, err
+	}
+	if err := platformSupported(); err != nil {
+		return fail(err)
 	}
 	o := defaultOptions().with(opts)
 	if o.ioThreads != 0 || o.maxSockets != 0 || o.auth != nil {
 		o.fail("WithIOThreads, WithMaxSockets and WithAuth are Context options, not Socket options")
 	}
 	if err := errors.Join(o.errs...); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	t, err := raw.GetType()
 	if err != nil {
-		return nil, opError("get TYPE", "", err)
+		return fail(opError("get TYPE", "", err))
 	}
 	return newSocket(raw, t, o, nil)
 }

@@ -362,8 +362,11 @@ func TestWrap(t *testing.T) {
 
 	_, err = zmqevented.Wrap(nil)
 	require.Error(t, err)
-	_, err = zmqevented.Wrap(rawPull, zmqevented.WithMaxSockets(3))
+	rawBad, err := zctx.NewSocket(zmq4.PULL)
+	require.NoError(t, err)
+	_, err = zmqevented.Wrap(rawBad, zmqevented.WithMaxSockets(3))
 	require.ErrorContains(t, err, "Context option")
+	require.ErrorIs(t, rawBad.Bind("inproc://x"), zmq4.ErrorSocketClosed, "a failed Wrap still owns the socket: it closed it")
 
 	require.NoError(t, pull.Close())
 	require.NoError(t, push.Close())
