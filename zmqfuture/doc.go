@@ -75,7 +75,20 @@
 // own receives the replies and completes each request's future, whatever
 // order they come in, so the continuations of those futures run on it and
 // must not block (nor call Request or Close, see [Requester.Request]).
-// Close fails the requests in flight with [ErrClosed]. The format is
+// Close fails the requests in flight with [ErrClosed].
+//
+// A Requester watches its socket's connections with libzmq's socket
+// monitor, so that no request waits for a reply from a peer that is gone.
+// When a peer's connection goes away (the server process died, say), the
+// replies that had already arrived are delivered, then every request still
+// pending fails at once with [ErrPeerLost] (all of them: a DEALER cannot
+// tell which peer holds which request). Later requests wait for a peer as
+// usual, libzmq reconnecting by itself. With [WithRetryOnDisconnect] the
+// pending requests are instead sent again once a peer is connected, up to a
+// limit, which gives at-least-once semantics. A peer that vanishes without
+// closing its connection is noticed only through ZMQ heartbeats or TCP
+// keepalives, and inproc connections report no disconnects: ctx and
+// [WithRequestTimeout] remain the last bound on every request. The format is
 // ZeroMQ's request-reply envelope with a correlation frame in it, the
 // layout libzmq's ZMQ_REQ_CORRELATE uses, so a server in any language can
 // answer:
@@ -100,9 +113,12 @@
 // A reply that is not in this format (fewer than two frames, a correlation
 // frame of another length or magic, a non-empty second frame) is dropped,
 // counted in [Stats].Malformed and logged at warn level. A well-formed reply
-// whose request is no longer pending (cancelled, timed out, already
-// answered, or never sent by this Requester) is dropped and counted in
-// [Stats].Dropped; it is never delivered to another request.
+// whose request is no longer pending (cancelled, timed out, failed with
+// ErrPeerLost, already answered, or never sent by this Requester) is dropped
+// and counted in [Stats].Dropped; it is never delivered to another request.
+// A request sent again after a disconnect keeps its correlation ID, so
+// whichever of its replies comes first completes it and a duplicate is
+// dropped the same way.
 //
 // # Errors
 //
@@ -118,8 +134,9 @@
 // socket's errors unchanged ([zmqevented.ErrClosed], *zmqevented.OpError,
 // …) and context.Cause of their context; a [Requester]'s requests fail with
 // [ErrClosed] after Close (it matches zmqevented.ErrClosed), with the
-// socket's error if the socket fails, and with [ErrTimeout] when
-// [WithRequestTimeout] runs out. The wrong socket type is [ErrSocketType]. Sentinel messages start with
+// socket's error if the socket fails, with [ErrTimeout] when
+// [WithRequestTimeout] runs out, and with an error matching [ErrPeerLost]
+// (naming the endpoint) when their peer's connection went away. The wrong socket type is [ErrSocketType]. Sentinel messages start with
 // "zmqfuture: " and are frozen; compare errors with [errors.Is]. A nil
 // *Future passed to a function of this package panics, as calling a method
 // on it would; a nil future returned by a Then function is reported as

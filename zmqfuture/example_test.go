@@ -265,3 +265,32 @@ func ExampleRequester() {
 	// GAMMA
 	// <nil> 3
 }
+
+func ExampleRequester_peerLost() {
+	ctx := context.Background()
+	zctx, _ := zmqevented.NewContext(zmqevented.WithLinger(0))
+	defer zctx.Close()
+
+	dealer, _ := zctx.NewSocket(zmq4.DEALER)
+	_ = dealer.Bind("tcp://127.0.0.1:*")
+	endpoint, _ := dealer.LastEndpoint()
+	r, err := zmqfuture.NewRequester(dealer)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Close()
+
+	// A server that takes the request and goes away without answering.
+	server, _ := zctx.NewSocket(zmq4.ROUTER)
+	_ = server.Connect(endpoint)
+	f := r.Request(ctx, []byte("work"))
+	_, _ = server.Recv(ctx)
+	_ = server.Close()
+
+	// The future fails as soon as the connection is gone: no ctx deadline
+	// is needed for it not to wait forever.
+	_, err = f.Await(ctx)
+	fmt.Println(errors.Is(err, zmqfuture.ErrPeerLost), r.Stats().Lost)
+	// Output: true 1
+}

@@ -25,6 +25,7 @@ type options struct {
 	logger      *zap.Logger
 	maxInFlight int
 	timeout     time.Duration
+	retries     int
 	errs        []error
 }
 
@@ -37,9 +38,12 @@ func (o *options) fail(format string, args ...any) {
 }
 
 // WithLogger sets the logger. The Requester logs under the name "zmqfuture":
-// dropped malformed replies at warn level, late replies (for requests no
-// longer pending) at debug level. Default: zap.NewNop(). A nil logger is the
-// default.
+// dropped malformed replies and an unexpected end of its socket monitor at
+// warn level, peer disconnects (with the number of requests failed or sent
+// again) at info level, late replies (for requests no longer pending),
+// connections that failed their handshake and peers connecting at debug
+// level. The socket monitor's PAIR socket logs with it too. Default:
+// zap.NewNop(). A nil logger is the default.
 func WithLogger(l *zap.Logger) Option {
 	return optionFunc(func(o *options) {
 		if l == nil {
@@ -80,5 +84,46 @@ func WithRequestTimeout(d time.Duration) Option {
 			return
 		}
 		o.timeout = d
+	})
+}
+
+// WithRetryOnDisconnect makes a [Requester] keep its pending requests when
+// the connection to a peer goes away and send each of them again, at most n
+// times over its life, instead of failing them with [ErrPeerLost]; a
+// request lost again after n resends fails with ErrPeerLost. Default: 0,
+// every request pending at a disconnect fails at once. n must be ≥ 0.
+//
+// A lost request is sent again, with its original correlation ID, once a
+// peer completes a handshake after the disconnect, or 100 ms after the
+// disconnect if none does (another peer is still connected, say), whichever
+// comes first. The delay is there because libzmq drops the queue of a lost
+// connection only after a moment, and a message routed into it then would
+// vanish. From there libzmq holds the request until a peer takes it: a
+// DEALER that connects keeps, unless ZMQ_IMMEDIATE is set, the queue of the
+// peer it is reconnecting to; otherwise the request goes to another
+// connected peer or waits for the next one. With several peers, the lost
+// requests are spread over them like new ones. The wait stays bounded by
+// the request's ctx and [WithRequestTimeout], which are not reset.
+//
+// This gives at-least-once semantics: the server may see a request twice
+// (the lost peer may have done the work before it went away, and a request
+// that was still queued for the peer is delivered and also sent again). The
+// first reply that comes completes the future; any other reply with the
+// same correlation ID finds the request no longer pending and is dropped
+// and counted in [Stats].Dropped, so a duplicate is harmless to the
+// Requester. Only idempotent requests, or servers that deduplicate by the
+// correlation frame, should use it.
+//
+// Cost when n > 0: [Requester.Request] copies the body frames to be able to
+// send them again (three allocations: the frames, their bytes and the
+// bookkeeping), and the Requester runs one more goroutine, which sends the
+// requests again.
+func WithRetryOnDisconnect(n int) Option {
+	return optionFunc(func(o *options) {
+		if n < 0 {
+			o.fail("WithRetryOnDisconnect(%d): the number of resends must be >= 0", n)
+			return
+		}
+		o.retries = n
 	})
 }

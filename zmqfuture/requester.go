@@ -27,34 +27,70 @@ type closedError struct{}
 func (closedError) Error() string { return "zmqfuture: requester closed" }
 func (closedError) Unwrap() error { return zmqevented.ErrClosed }
 
+// ErrPeerLost is the error of the requests a [Requester] had pending when
+// the connection to a peer went away (libzmq's ZMQ_EVENT_DISCONNECTED on its
+// DEALER): a DEALER cannot tell which peer holds which request, so every
+// request pending at that moment fails, whichever peer it went to. With
+// [WithRetryOnDisconnect] only those already sent again as often as allowed
+// fail. The future's error wraps it and names the endpoint
+// ("zmqfuture: peer disconnected with the request pending: tcp://…");
+// compare with [errors.Is]. The server may have done the work, or may still
+// do it (see [Requester.Request]).
+var ErrPeerLost = errors.New("zmqfuture: peer disconnected with the request pending")
+
 // Requester keeps many requests in flight on one DEALER socket and matches
 // each reply to its request's future, in whatever order the replies come.
 // Each request carries a correlation frame that the server echoes (see the
 // package documentation for the wire format, which any ROUTER or REP server
 // can answer).
 //
-// A Requester owns its socket from [NewRequester] on, and one goroutine that
-// receives the replies; [Requester.Close] closes both. All its methods are
-// safe for concurrent use.
+// It watches its socket's connections with libzmq's socket monitor: when a
+// peer's connection goes away with requests pending, they fail with
+// [ErrPeerLost] at once, or are sent again with [WithRetryOnDisconnect], so
+// that no request waits for a reply from a peer that is gone.
+//
+// A Requester owns its socket from [NewRequester] on, with the socket's
+// monitor and two goroutines, one that receives the replies and one that
+// watches the connections (three with WithRetryOnDisconnect, which sends
+// lost requests again); [Requester.Close] closes the sockets and waits for
+// the goroutines. All its methods are safe for concurrent use.
 type Requester struct {
-	s        *zmqevented.Socket
-	log      *zap.Logger
-	timeout  time.Duration
-	slots    chan struct{} // one token per request in flight: WithMaxInFlight
-	stopped  chan struct{} // closed once err is set
-	recvDone chan struct{} // closed when the receiver has returned
+	s          *zmqevented.Socket
+	mon        *zmqevented.Socket // the PAIR receiving s's monitor events
+	log        *zap.Logger
+	timeout    time.Duration
+	retries    int           // WithRetryOnDisconnect
+	slots      chan struct{} // one token per request in flight: WithMaxInFlight
+	stopped    chan struct{} // closed once err is set
+	recvDone   chan struct{} // closed when the receiver has returned
+	resendWake chan struct{} // (capacity 1) wakes the resender
+	wg         sync.WaitGroup
 
 	mu      sync.Mutex
 	pending map[uint64]*call // nil once stopped
 	next    uint64           // the last correlation ID handed out
 	err     error            // why the requester stopped: ErrClosed or the socket's failure
 	closed  bool
+	// monStopped: libzmq ended the monitor (MONITOR_STOPPED was received).
+	monStopped bool
+	// Peer losses, from the watcher to the receiver and the resender (see
+	// requester_monitor.go).
+	poke         context.CancelFunc // cancels the receiver's Recv context
+	lossSeq      uint64             // disconnects seen by the watcher
+	lossHandled  uint64             // lossSeq when the receiver last handled them
+	lossEndpoint string             // the endpoint of the latest disconnect
+	lossUp       uint64             // upSeq at the latest disconnect
+	upSeq        uint64             // handshakes seen by the watcher
+	resendQ      map[*call]struct{} // lost calls waiting to be sent again
 
-	sent      atomic.Uint64
-	replied   atomic.Uint64
-	dropped   atomic.Uint64
-	malformed atomic.Uint64
-	canceled  atomic.Uint64
+	sent        atomic.Uint64
+	replied     atomic.Uint64
+	dropped     atomic.Uint64
+	malformed   atomic.Uint64
+	canceled    atomic.Uint64
+	lost        atomic.Uint64
+	resent      atomic.Uint64
+	disconnects atomic.Uint64
 }
 
 var _ io.Closer = (*Requester)(nil)
@@ -68,7 +104,8 @@ type Stats struct {
 	Replied uint64
 	// Dropped counts well-formed replies thrown away because their request
 	// was no longer pending: it was cancelled, its ctx ended, it timed out,
-	// the Requester stopped, or the reply was a duplicate or named a request
+	// it failed with [ErrPeerLost], the Requester stopped, or the reply was
+	// a duplicate (for instance of a request sent again) or named a request
 	// this Requester never sent.
 	Dropped uint64
 	// Malformed counts replies thrown away because they were not in the wire
@@ -77,6 +114,15 @@ type Stats struct {
 	// Canceled counts sent requests whose future failed before their reply
 	// came because it was cancelled, its ctx ended or it timed out.
 	Canceled uint64
+	// Lost counts requests whose future failed with [ErrPeerLost].
+	Lost uint64
+	// Resent counts the times requests were sent again after a disconnect
+	// ([WithRetryOnDisconnect]); Sent counts each request once.
+	Resent uint64
+	// Disconnects counts the peer connections the Requester saw go away
+	// (connections that failed their handshake, which carried no request,
+	// are not counted).
+	Disconnects uint64
 	// InFlight is the number of requests sent (or being sent) whose futures
 	// are pending, at the time of the call.
 	InFlight int
@@ -87,6 +133,10 @@ type call struct {
 	f  Future[[][]byte]
 	r  *Requester
 	id uint64
+
+	// With WithRetryOnDisconnect, set before the call is registered;
+	// otherwise nil (kept out of line: a call is allocated per request).
+	rs *resendState
 
 	// Guarded by f.mu; released when the future settles.
 	stop          func() bool        // unregisters the ctx bridge
@@ -102,9 +152,22 @@ type call struct {
 // correlation frame with a malformed reply, if at all). s may already be
 // connected; requests wait in libzmq until a peer is.
 //
+// NewRequester starts libzmq's socket monitor on s ([zmqevented.Socket.Monitor])
+// to learn when a peer's connection goes away. A socket has one monitor at a
+// time: starting another on s (zmqevented's Monitor or zmqstream.Monitor)
+// ends the Requester's, after which it no longer notices disconnects (it logs
+// a warning) and pending requests wait for their ctx or [WithRequestTimeout]
+// again. Disconnects are reported for tcp, ipc and the other stream
+// transports, not for inproc. A peer that vanishes without closing its
+// connection (its host is down, the network is cut) is noticed only when
+// libzmq notices: set ZMQ_HEARTBEAT_IVL and ZMQ_HEARTBEAT_TIMEOUT on s (or
+// rely on TCP keepalives) to bound that, or bound the requests themselves.
+//
 // It fails, leaving s untouched and the caller's, with an error matching
-// [ErrSocketType] if s is not a DEALER and with an error naming the option
-// for an invalid option. It does not block.
+// [ErrSocketType] if s is not a DEALER, with an error naming the option for
+// an invalid option, and with the socket's error if the monitor cannot be
+// started (an error matching [zmqevented.ErrClosed] for a closed socket). It
+// does not block.
 func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 	if s == nil {
 		return nil, errors.New("zmqfuture: NewRequester: nil socket")
@@ -121,20 +184,37 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 	if err := errors.Join(o.errs...); err != nil {
 		return nil, err
 	}
+	mon, err := s.Monitor(monitorEvents, zmqevented.WithLogger(o.logger))
+	if err != nil {
+		return nil, fmt.Errorf("zmqfuture: NewRequester: start the socket monitor: %w", err)
+	}
 	r := &Requester{
-		s:        s,
-		log:      o.logger.Named("zmqfuture"),
-		timeout:  o.timeout,
-		slots:    make(chan struct{}, o.maxInFlight),
-		stopped:  make(chan struct{}),
-		recvDone: make(chan struct{}),
-		pending:  make(map[uint64]*call),
+		s:          s,
+		mon:        mon,
+		log:        o.logger.Named("zmqfuture"),
+		timeout:    o.timeout,
+		retries:    o.retries,
+		slots:      make(chan struct{}, o.maxInFlight),
+		stopped:    make(chan struct{}),
+		recvDone:   make(chan struct{}),
+		resendWake: make(chan struct{}, 1),
+		pending:    make(map[uint64]*call),
+		resendQ:    make(map[*call]struct{}),
 		// A random start: replies to an earlier Requester that reach this
 		// one (a DEALER reconnecting with the same routing ID) match nothing.
 		next: rand.Uint64(),
 	}
-	go r.receive()
-	r.log.Debug("requester started", zap.Int("max_in_flight", o.maxInFlight), zap.Duration("timeout", o.timeout))
+	// The receiver's Recv context: the watcher cancels it to hand the
+	// receiver a disconnect (see handleLoss); it is replaced each time.
+	rctx, poke := context.WithCancel(context.Background())
+	r.poke = poke
+	go r.receive(rctx)
+	r.wg.Go(r.watch)
+	if r.retries > 0 {
+		r.wg.Go(r.resendLoop)
+	}
+	r.log.Debug("requester started", zap.Int("max_in_flight", o.maxInFlight), zap.Duration("timeout", o.timeout),
+		zap.Int("retry_on_disconnect", o.retries))
 	return r, nil
 }
 
@@ -159,24 +239,44 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 // never delivered to another request. The server may still have done the
 // work.
 //
+// When a peer's connection goes away while the request is pending (sent,
+// or being sent, and not yet answered), the future fails at once with an
+// error matching [ErrPeerLost]; replies that reached the socket before the
+// disconnect are delivered first. With several peers every pending request
+// fails, since a DEALER cannot tell which peer holds which. The server may
+// have done the work before it went away; and a request that libzmq still
+// held for the peer is delivered to it when it reconnects (its reply is
+// then dropped), so ErrPeerLost does not mean the server never sees the
+// request. With [WithRetryOnDisconnect] the request is sent again instead,
+// up to the option's limit (at-least-once: the server may see it twice).
+// Requests made after the disconnect wait for a peer as usual: libzmq
+// reconnects by itself. One gap remains, in libzmq: a DEALER that binds (or
+// has ZMQ_IMMEDIATE set) discards the queue of a lost connection, and a
+// request sent in the instant between the disconnect and that discard may
+// be routed into it and vanish without a further event; ctx or
+// WithRequestTimeout bound such a request.
+//
 // With no frames the future fails with [zmqevented.ErrNoFrames]. After
 // [Requester.Close], and for the requests in flight when it runs, it fails
 // with [ErrClosed]; if the socket fails (for instance because its
 // zmqevented.Context was closed), with the socket's error. Other send
 // errors are those of [zmqevented.Socket.Send]; the request was then not
-// sent. The frames may be reused once Request returns.
+// sent (or, when it was being sent again, not again). The frames may be
+// reused once Request returns.
 //
-// Goroutine-safe. The future's continuations ([Map], [Then], …) run on the
-// Requester's receiving goroutine and delay every other reply while they
-// run: they must be short and must not block. In particular a continuation
-// must not call Request directly (a Then chaining a second request, say):
-// with every slot taken, Request would wait for a slot that only the
-// receiving goroutine can free, until its ctx ends. Start it from another
-// goroutine instead, for instance inside [Go].
+// Goroutine-safe. The future's continuations ([Map], [Then], …) run on one
+// of the Requester's goroutines, the receiving one for replies and for
+// ErrPeerLost, and delay every other reply while they run: they must be
+// short and must not block. In particular a continuation must not call
+// Request directly (a Then chaining a second request, say): with every slot
+// taken, Request would wait for a slot that only the receiving goroutine
+// can free, until its ctx ends. Start it from another goroutine instead,
+// for instance inside [Go].
 //
 // Cost: a send on the socket, three small allocations and a map entry; with
 // a cancellable ctx, a registration on it ([context.AfterFunc], three more
-// allocations); with WithRequestTimeout, a timer and a context.
+// allocations); with WithRequestTimeout, a timer and a context; with
+// WithRetryOnDisconnect, a copy of the frames (three allocations).
 func (r *Requester) Request(ctx context.Context, frames ...[]byte) *Future[[][]byte] {
 	if len(frames) == 0 {
 		return Failed[[][]byte](zmqevented.ErrNoFrames)
@@ -186,6 +286,9 @@ func (r *Requester) Request(ctx context.Context, frames ...[]byte) *Future[[][]b
 	}
 	c := &call{r: r}
 	c.f.owner = c
+	if r.retries > 0 {
+		c.rs = &resendState{body: cloneFrames(frames)}
+	}
 	if r.timeout > 0 {
 		// Released by finish, on every path: c owns it from here.
 		ctx, c.cancelTimeout = context.WithTimeoutCause(ctx, r.timeout, ErrTimeout)
@@ -284,16 +387,24 @@ func (r *Requester) stopErr() error {
 }
 
 // receive is the Requester's goroutine: it receives replies until the
-// socket fails or is closed.
-func (r *Requester) receive() {
+// socket fails or is closed, and handles the disconnects the watcher hands
+// it by cancelling ctx (then replaced by handleLoss).
+func (r *Requester) receive(ctx context.Context) {
 	defer close(r.recvDone)
-	ctx := context.Background() // Close ends the wait by closing the socket
 	for {
-		msg, err := r.s.Recv(ctx)
+		msg, err := r.s.Recv(ctx) // Close ends the wait by closing the socket
 		if err != nil {
+			if ctx.Err() != nil { // poked: a peer disconnected
+				ctx = r.handleLoss()
+				continue
+			}
 			if r.stop(err) {
 				r.log.Warn("socket failed; requester stopped", zap.Error(err))
 			}
+			r.mu.Lock()
+			poke := r.poke
+			r.mu.Unlock()
+			poke() // releases the context
 			return
 		}
 		r.dispatch(msg)
@@ -356,14 +467,16 @@ func (r *Requester) stop(err error) bool {
 // Close stops the Requester: every request in flight fails with
 // [ErrClosed] before Close returns, as do Request calls waiting for a slot
 // or a send and every later Request; replies still on their way are lost.
-// Close then closes the socket (see [zmqevented.Socket.Close]) and waits for
-// the receiving goroutine to return. It is abrupt: there is no graceful
+// Close then stops the socket monitor, closes the socket (see
+// [zmqevented.Socket.Close]) and the monitor's socket, and waits for the
+// Requester's goroutines to return. It is abrupt: there is no graceful
 // variant, since a caller that wants its replies awaits their futures first.
 //
-// It blocks until that goroutine has returned (which waits for the
-// continuations of a reply it is delivering), so it must not be called from
-// such a continuation. It returns the socket's close error, if any, or nil. Safe to call
-// concurrently with every other method; a second call returns [ErrClosed].
+// It blocks until those goroutines have returned (which waits for the
+// continuations of a reply being delivered), so it must not be called from
+// such a continuation. It returns the socket's close error, if any, or nil.
+// Safe to call concurrently with every other method; a second call returns
+// [ErrClosed].
 func (r *Requester) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -371,11 +484,23 @@ func (r *Requester) Close() error {
 		return ErrClosed
 	}
 	r.closed = true
+	monStopped := r.monStopped
 	r.mu.Unlock()
 
 	r.stop(ErrClosed)
+	if !monStopped {
+		// Stop libzmq's monitor before either socket closes: libzmq sends
+		// its events with blocking sends, so a monitor whose PAIR peer is
+		// gone would block the I/O thread on the next event (libzmq #3575).
+		// This sends MONITOR_STOPPED, which the watcher is there to take.
+		// Fails only if the socket was closed under us (its Context then
+		// terminates, which ends such a send).
+		_ = r.s.With(func(raw *zmq4.Socket) error { return raw.Monitor("", 0) })
+	}
 	err := r.s.Close()
+	_ = r.mon.Close() // fails only if it was closed under us too
 	<-r.recvDone
+	r.wg.Wait()
 	r.log.Debug("requester closed")
 	if errors.Is(err, zmqevented.ErrClosed) {
 		return nil // the socket was closed under us (its Context closed): nothing to report
@@ -390,12 +515,15 @@ func (r *Requester) Stats() Stats {
 	n := len(r.pending)
 	r.mu.Unlock()
 	return Stats{
-		Sent:      r.sent.Load(),
-		Replied:   r.replied.Load(),
-		Dropped:   r.dropped.Load(),
-		Malformed: r.malformed.Load(),
-		Canceled:  r.canceled.Load(),
-		InFlight:  n,
+		Sent:        r.sent.Load(),
+		Replied:     r.replied.Load(),
+		Dropped:     r.dropped.Load(),
+		Malformed:   r.malformed.Load(),
+		Canceled:    r.canceled.Load(),
+		Lost:        r.lost.Load(),
+		Resent:      r.resent.Load(),
+		Disconnects: r.disconnects.Load(),
+		InFlight:    n,
 	}
 }
 
