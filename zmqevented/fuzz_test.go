@@ -80,3 +80,23 @@ func FuzzZAPRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseMonitorEvent: the monitor decoder accepts exactly libzmq's two-frame format
+// and never panics.
+func FuzzParseMonitorEvent(f *testing.F) {
+	f.Add([]byte{0x20, 0, 7, 0, 0, 0}, []byte("tcp://127.0.0.1:5555"), false)
+	f.Add([]byte{1, 2, 3}, []byte(""), true)
+	f.Fuzz(func(t *testing.T, head, endpoint []byte, extra bool) {
+		msg := [][]byte{head, endpoint}
+		if extra {
+			msg = append(msg, nil)
+		}
+		ev, err := ParseMonitorEvent(msg)
+		if (err == nil) != (len(head) == 6 && !extra) {
+			t.Fatalf("head %d bytes, extra %v: err %v", len(head), extra, err)
+		}
+		if err == nil && (ev.Endpoint != string(endpoint) || uint16(ev.Event) != uint16(head[0])|uint16(head[1])<<8) {
+			t.Fatalf("decoded %+v from %x", ev, head)
+		}
+	})
+}

@@ -1,6 +1,8 @@
 package zmqevented
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -12,56 +14,111 @@ var monitorSeq atomic.Uint64
 
 // Monitor starts libzmq's socket monitor on s for the given events (zmq4.EVENT_ALL, or
 // an OR of zmq4.EVENT_CONNECTED, …) and returns a PAIR socket, in s's libzmq context,
-// that receives them. Each event is one two-frame message in libzmq's format: 6 bytes
-// (event number as uint16 little-endian, then its value as uint32 little-endian), then
-// the endpoint; zmqstream.Monitor decodes them. Closing s ends the sequence with
-// zmq4.EVENT_MONITOR_STOPPED. The caller owns the returned socket and closes it; for a
-// socket made by a Context, the Context also closes it. A socket has one monitor at a
-// time: a second call stops the first. Events that happen before the returned socket is
-// connected (microseconds) are not reported. Goroutine-safe; does not block.
+// that receives them, one two-frame message per event (ParseMonitorEvent decodes it).
+// Closing s ends the sequence with zmq4.EVENT_MONITOR_STOPPED.
+//
+// The caller owns the returned socket and must keep reading it: libzmq's I/O thread
+// sends events with blocking sends, so a monitor whose RCVHWM (1000 events by default)
+// fills up stalls every connection of the context. Closing the returned socket first
+// stops libzmq's monitor on s (and discards unread events), so it never leaves libzmq
+// sending to a socket nobody reads (libzmq #3575). For a socket made by a Context, the
+// Context also closes it. A socket has one monitor at a time: a second call replaces
+// the first, whose socket then receives nothing more. Goroutine-safe; does not block.
 func (s *Socket) Monitor(events zmq4.Event, opts ...Option) (*Socket, error) {
 	endpoint := fmt.Sprintf("inproc://zmqevented.monitor.%d", monitorSeq.Add(1))
-	var rawCtx *zmq4.Context
-	err := s.With(func(raw *zmq4.Socket) error {
+	// The receiving socket connects first (inproc allows connecting before the bind),
+	// so no event is missed, and a failure leaves no monitor running with nobody to
+	// send to.
+	var m *Socket
+	var err error
+	if s.ctx != nil {
+		m, err = s.ctx.NewSocket(zmq4.PAIR, opts...)
+	} else {
+		m, err = s.wrapNewPAIR(opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Connect(endpoint); err != nil {
+		_ = m.Close()
+		return nil, err
+	}
+	err = s.With(func(raw *zmq4.Socket) error {
 		if err := raw.Monitor(endpoint, events); err != nil {
 			return opError("monitor", endpoint, err)
 		}
-		if s.ctx == nil {
-			c, err := raw.Context()
-			if err != nil {
-				return opError("monitor", endpoint, err)
-			}
-			rawCtx = c
-		}
+		s.monitor = endpoint
 		return nil
+	})
+	if err != nil {
+		_ = m.Close()
+		return nil, err
+	}
+	m.beforeClose = func() { s.stopMonitor(endpoint, m) }
+	return m, nil
+}
+
+// stopMonitor stops libzmq's monitor on s if it is still the one sending to endpoint.
+// m, the monitor's receiving socket, is still open and connected: stopping sends
+// EVENT_MONITOR_STOPPED to it with a blocking send, so m is emptied first to make room.
+func (s *Socket) stopMonitor(endpoint string, m *Socket) {
+	for {
+		if _, err := m.TryRecv(); err != nil {
+			break
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed && s.monitor == endpoint {
+		_ = s.raw.Monitor("", 0)
+		s.monitor = ""
+	}
+}
+
+// wrapNewPAIR makes a PAIR socket in the libzmq context of a wrapped socket s (which
+// this package does not own) and wraps it.
+func (s *Socket) wrapNewPAIR(opts []Option) (*Socket, error) {
+	var c *zmq4.Context
+	err := s.With(func(raw *zmq4.Socket) (err error) {
+		c, err = raw.Context()
+		return opError("get context", "", err)
 	})
 	if err != nil {
 		return nil, err
 	}
-	var m *Socket
-	if s.ctx != nil {
-		m, err = s.ctx.NewSocket(zmq4.PAIR, opts...)
-	} else {
-		m, err = wrapNew(rawCtx, opts)
-	}
-	if err == nil {
-		err = m.Connect(endpoint)
-		if err != nil {
-			_ = m.Close()
-		}
-	}
-	if err != nil {
-		_ = s.With(func(raw *zmq4.Socket) error { return raw.Monitor("", 0) })
-		return nil, err
-	}
-	return m, nil
-}
-
-// wrapNew makes a PAIR socket in a context this package does not own and wraps it.
-func wrapNew(c *zmq4.Context, opts []Option) (*Socket, error) {
 	raw, err := c.NewSocket(zmq4.PAIR)
 	if err != nil {
 		return nil, opError("new socket PAIR", "", err)
 	}
 	return Wrap(raw, opts...) // closes raw if it fails
+}
+
+// MonitorEvent is one event of libzmq's socket monitor.
+type MonitorEvent struct {
+	// Event is one of zmq4.EVENT_CONNECTED, zmq4.EVENT_DISCONNECTED, ….
+	Event zmq4.Event
+	// Value is the event's value: a file descriptor, an errno or an interval in
+	// milliseconds, depending on Event (see zmq_socket_monitor(3)).
+	Value uint32
+	// Endpoint is the endpoint the event concerns.
+	Endpoint string
+}
+
+// ErrBadMonitorEvent is returned by ParseMonitorEvent for a message that is not a
+// monitor event.
+var ErrBadMonitorEvent = errors.New("zmqevented: malformed monitor event")
+
+// ParseMonitorEvent decodes a message received on a socket returned by Monitor:
+// libzmq's format, two frames, the first of 6 bytes (the event number as a
+// little-endian uint16, then its value as a little-endian uint32), the second the
+// endpoint. Anything else is an error wrapping ErrBadMonitorEvent.
+func ParseMonitorEvent(msg [][]byte) (MonitorEvent, error) {
+	if len(msg) != 2 || len(msg[0]) != 6 {
+		return MonitorEvent{}, fmt.Errorf("%w: want 2 frames, the first of 6 bytes", ErrBadMonitorEvent)
+	}
+	return MonitorEvent{
+		Event:    zmq4.Event(binary.LittleEndian.Uint16(msg[0][0:2])),
+		Value:    binary.LittleEndian.Uint32(msg[0][2:6]),
+		Endpoint: string(msg[1]),
+	}, nil
 }

@@ -26,13 +26,19 @@ type Socket struct {
 
 	leaderFn func(uintptr) bool // s.leaderCheck, bound once
 
+	// beforeClose, set once before the socket is shared, runs (once) at the start of
+	// Close: a monitor's receiving socket stops the monitor it receives from.
+	beforeClose func()
+	stopOnce    sync.Once
+
 	// closing is closed by Close; waiters that are not the leader select on it.
 	closing chan struct{}
 
-	mu     sync.Mutex // guards raw and everything below
-	raw    *zmq4.Socket
-	closed bool
-	w      waitState
+	mu      sync.Mutex // guards raw and everything below
+	raw     *zmq4.Socket
+	closed  bool
+	monitor string // the endpoint libzmq's monitor on this socket sends to; "" if none
+	w       waitState
 }
 
 var _ io.Closer = (*Socket)(nil)
@@ -182,6 +188,9 @@ func (s *Socket) With(fn func(raw *zmq4.Socket) error) error {
 // Close does not wait for the linger. Safe to call concurrently with every other
 // method; a second call returns ErrClosed.
 func (s *Socket) Close() error {
+	if s.beforeClose != nil {
+		s.stopOnce.Do(s.beforeClose)
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -416,16 +416,60 @@ func TestMonitorReportsConnect(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, peer.Connect(ep))
 	ctx := testCtx(t, 10*time.Second)
-	ev, err := mon.Recv(ctx)
+	m, err := mon.Recv(ctx)
 	require.NoError(t, err)
-	require.Len(t, ev, 2)
-	require.Len(t, ev[0], 6)
-	require.Equal(t, uint16(zmq4.EVENT_ACCEPTED), uint16(ev[0][0])|uint16(ev[0][1])<<8)
-	require.Equal(t, ep, string(ev[1]))
+	ev, err := zmqevented.ParseMonitorEvent(m)
+	require.NoError(t, err)
+	require.Equal(t, zmq4.EVENT_ACCEPTED, ev.Event)
+	require.Equal(t, ep, ev.Endpoint)
 	require.NoError(t, peer.Close())
-	ev, err = mon.Recv(ctx)
+	m, err = mon.Recv(ctx)
 	require.NoError(t, err)
-	require.Equal(t, uint16(zmq4.EVENT_DISCONNECTED), uint16(ev[0][0])|uint16(ev[0][1])<<8)
+	ev, err = zmqevented.ParseMonitorEvent(m)
+	require.NoError(t, err)
+	require.Equal(t, zmq4.EVENT_DISCONNECTED, ev.Event)
+
+	_, err = zmqevented.ParseMonitorEvent([][]byte{[]byte("short"), nil})
+	require.ErrorIs(t, err, zmqevented.ErrBadMonitorEvent)
+}
+
+// TestMonitorCloseStopsMonitoring: closing a monitor's socket stops libzmq's monitor on
+// the watched socket. libzmq sends events with blocking sends: were the monitor left
+// running with nobody reading, the next event would block the I/O thread, and with it
+// every connection of the context (libzmq #3575).
+func TestMonitorCloseStopsMonitoring(t *testing.T) {
+	c := newContext(t)
+	pull, err := c.NewSocket(zmq4.PULL)
+	require.NoError(t, err)
+	require.NoError(t, pull.Bind("tcp://127.0.0.1:*"))
+	ep, err := pull.LastEndpoint()
+	require.NoError(t, err)
+	mon, err := pull.Monitor(zmq4.EVENT_ALL)
+	require.NoError(t, err)
+	require.NoError(t, mon.Close())
+
+	ctx := testCtx(t, 10*time.Second)
+	for i := range 3 { // connections come and go: each would be an event
+		push, err := c.NewSocket(zmq4.PUSH)
+		require.NoError(t, err)
+		require.NoError(t, push.Connect(ep))
+		require.NoError(t, push.Send(ctx, seqFrame(i)))
+		m, err := pull.Recv(ctx)
+		require.NoError(t, err, "the I/O thread is stuck sending a monitor event")
+		require.Equal(t, string(seqFrame(i)), string(m[0]))
+		require.NoError(t, push.Close())
+	}
+	// A new monitor on the same socket works.
+	mon, err = pull.Monitor(zmq4.EVENT_ACCEPTED)
+	require.NoError(t, err)
+	push, err := c.NewSocket(zmq4.PUSH)
+	require.NoError(t, err)
+	require.NoError(t, push.Connect(ep))
+	m, err := mon.Recv(ctx)
+	require.NoError(t, err)
+	ev, err := zmqevented.ParseMonitorEvent(m)
+	require.NoError(t, err)
+	require.Equal(t, zmq4.EVENT_ACCEPTED, ev.Event)
 }
 
 // TestLargeMessage: a 16 MiB message round trip, content intact.

@@ -71,8 +71,6 @@ type Requester struct {
 	next    uint64           // the last correlation ID handed out
 	err     error            // why the requester stopped: ErrClosed or the socket's failure
 	closed  bool
-	// monStopped: libzmq ended the monitor (MONITOR_STOPPED was received).
-	monStopped bool
 	// Peer losses, from the watcher to the receiver and the resender (see
 	// requester_monitor.go).
 	poke         context.CancelFunc // cancels the receiver's Recv context
@@ -467,8 +465,8 @@ func (r *Requester) stop(err error) bool {
 // Close stops the Requester: every request in flight fails with
 // [ErrClosed] before Close returns, as do Request calls waiting for a slot
 // or a send and every later Request; replies still on their way are lost.
-// Close then stops the socket monitor, closes the socket (see
-// [zmqevented.Socket.Close]) and the monitor's socket, and waits for the
+// Close then closes the monitor's socket (which stops libzmq's monitor on
+// the DEALER) and the socket (see [zmqevented.Socket.Close]), and waits for the
 // Requester's goroutines to return. It is abrupt: there is no graceful
 // variant, since a caller that wants its replies awaits their futures first.
 //
@@ -484,21 +482,14 @@ func (r *Requester) Close() error {
 		return ErrClosed
 	}
 	r.closed = true
-	monStopped := r.monStopped
 	r.mu.Unlock()
 
 	r.stop(ErrClosed)
-	if !monStopped {
-		// Stop libzmq's monitor before either socket closes: libzmq sends
-		// its events with blocking sends, so a monitor whose PAIR peer is
-		// gone would block the I/O thread on the next event (libzmq #3575).
-		// This sends MONITOR_STOPPED, which the watcher is there to take.
-		// Fails only if the socket was closed under us (its Context then
-		// terminates, which ends such a send).
-		_ = r.s.With(func(raw *zmq4.Socket) error { return raw.Monitor("", 0) })
-	}
+	// Closing the monitor's socket first stops libzmq's monitor on r.s (zmqevented
+	// does that), so libzmq is never left sending events to a socket nobody reads
+	// (libzmq #3575); the watcher then sees ErrClosed and returns.
+	_ = r.mon.Close() // fails only if it was closed under us (its Context closed)
 	err := r.s.Close()
-	_ = r.mon.Close() // fails only if it was closed under us too
 	<-r.recvDone
 	r.wg.Wait()
 	r.log.Debug("requester closed")

@@ -3,7 +3,6 @@ package zmqfuture
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -76,28 +75,6 @@ type resendState struct {
 	lostAt time.Time
 }
 
-// monitorEvent is one decoded socket monitor event.
-type monitorEvent struct {
-	event    zmq4.Event
-	value    uint32 // a file descriptor, an errno or an interval, by event
-	endpoint string
-}
-
-// decodeMonitorEvent parses a monitor message in libzmq's format (version 1,
-// see zmqevented.Socket.Monitor): a 6-byte frame holding the event as a
-// little-endian uint16 and its value as a little-endian uint32, then the
-// endpoint. ok is false for anything else.
-func decodeMonitorEvent(msg [][]byte) (ev monitorEvent, ok bool) {
-	if len(msg) != 2 || len(msg[0]) != 6 {
-		return monitorEvent{}, false
-	}
-	return monitorEvent{
-		event:    zmq4.Event(binary.LittleEndian.Uint16(msg[0][0:2])),
-		value:    binary.LittleEndian.Uint32(msg[0][2:6]),
-		endpoint: string(msg[1]),
-	}, true
-}
-
 // handshakeFailed reports whether e is one of the HANDSHAKE_FAILED_* events.
 func handshakeFailed(e zmq4.Event) bool {
 	switch e {
@@ -122,35 +99,34 @@ func (r *Requester) watch() {
 			}
 			return
 		}
-		ev, ok := decodeMonitorEvent(msg)
-		if !ok {
+		ev, err := zmqevented.ParseMonitorEvent(msg)
+		if err != nil {
 			r.log.Warn("malformed socket monitor event dropped", zap.Int("frames", len(msg)))
 			continue
 		}
 		switch {
-		case handshakeFailed(ev.event):
-			failed, failedAt = true, ev.endpoint
+		case handshakeFailed(ev.Event):
+			failed, failedAt = true, ev.Endpoint
 			if ce := r.log.Check(zap.DebugLevel, "connection failed its handshake"); ce != nil {
-				ce.Write(zap.String("endpoint", ev.endpoint), zap.Stringer("event", ev.event), zap.Uint32("value", ev.value))
+				ce.Write(zap.String("endpoint", ev.Endpoint), zap.Stringer("event", ev.Event), zap.Uint32("value", ev.Value))
 			}
 			continue
-		case ev.event == zmq4.EVENT_DISCONNECTED:
-			if failed && failedAt == ev.endpoint {
+		case ev.Event == zmq4.EVENT_DISCONNECTED:
+			if failed && failedAt == ev.Endpoint {
 				break // the end of the connection that failed its handshake
 			}
-			r.disconnected(ev.endpoint)
-		case ev.event == zmq4.EVENT_HANDSHAKE_SUCCEEDED:
+			r.disconnected(ev.Endpoint)
+		case ev.Event == zmq4.EVENT_HANDSHAKE_SUCCEEDED:
 			r.mu.Lock()
 			r.upSeq++
 			r.mu.Unlock()
 			r.wakeResender()
 			if ce := r.log.Check(zap.DebugLevel, "peer connected"); ce != nil {
-				ce.Write(zap.String("endpoint", ev.endpoint))
+				ce.Write(zap.String("endpoint", ev.Endpoint))
 			}
-		case ev.event == zmq4.EVENT_MONITOR_STOPPED:
+		case ev.Event == zmq4.EVENT_MONITOR_STOPPED:
 			r.mu.Lock()
 			closing := r.closed
-			r.monStopped = true
 			r.mu.Unlock()
 			// Expected when the socket closes; otherwise someone started
 			// another monitor on it.

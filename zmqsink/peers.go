@@ -1,7 +1,6 @@
 package zmqsink
 
 import (
-	"encoding/binary"
 	"errors"
 
 	"github.com/pebbe/zmq4"
@@ -36,40 +35,32 @@ func (k *Sink) watchPeers() {
 		if err != nil {
 			return
 		}
-		if len(m) != 2 || len(m[0]) != 6 {
+		ev, err := zmqevented.ParseMonitorEvent(m)
+		if err != nil {
 			continue
 		}
-		ev := zmq4.Event(binary.LittleEndian.Uint16(m[0]))
-		fd := binary.LittleEndian.Uint32(m[0][2:])
-		switch ev {
+		switch ev.Event {
 		case zmq4.EVENT_ACCEPTED, zmq4.EVENT_CONNECTED:
-			conns[fd] = struct{}{}
+			conns[ev.Value] = struct{}{} // the connection's file descriptor
 		case zmq4.EVENT_DISCONNECTED:
-			delete(conns, fd)
+			delete(conns, ev.Value)
 		case zmq4.EVENT_MONITOR_STOPPED:
 			return
 		default:
 			continue
 		}
 		k.peers.Store(int64(len(conns)))
-		k.log.Debug("peers", zap.Stringer("event", ev), zap.String("endpoint", string(m[1])), zap.Int("peers", len(conns)))
+		k.log.Debug("peers", zap.Stringer("event", ev.Event), zap.String("endpoint", ev.Endpoint), zap.Int("peers", len(conns)))
 	}
 }
 
 // stopTracking waits for the monitor goroutine (the lifetime context is already
-// cancelled), stops libzmq's monitor when the socket stays open, and closes the
-// monitor socket.
+// cancelled) and closes the monitor socket, which stops libzmq's monitor on the
+// socket if it is still open.
 func (k *Sink) stopTracking() error {
 	<-k.monDone
-	var errs []error
-	if !k.closeSocket {
-		err := k.sock.With(func(raw *zmq4.Socket) error { return raw.Monitor("", 0) })
-		if err != nil && !errors.Is(err, zmqevented.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
 	if err := k.mon.Close(); err != nil && !errors.Is(err, zmqevented.ErrClosed) {
-		errs = append(errs, err)
+		return err
 	}
-	return errors.Join(errs...)
+	return nil
 }

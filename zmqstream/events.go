@@ -1,8 +1,8 @@
 package zmqstream
 
 import (
-	"encoding/binary"
 	"fmt"
+	"github.com/zmqasync/zmqasync/zmqevented"
 
 	"github.com/pebbe/zmq4"
 )
@@ -80,23 +80,11 @@ func (e Event) String() string {
 	return fmt.Sprintf("%v %s (%d)", e.Kind, e.Endpoint, e.Value)
 }
 
-// eventHeaderLen is the size of a monitor event's first frame (ZMQ_EVENT format v1):
-// the event number as uint16 and its value as uint32, both little-endian.
-const eventHeaderLen = 6
-
-// decodeEvent parses one monitor message: two frames, the 6-byte header and the
-// endpoint. It is the package's only parser of libzmq bytes.
+// decodeEvent parses one monitor message (zmqevented.ParseMonitorEvent's format).
 func decodeEvent(msg [][]byte) (Event, error) {
-	if len(msg) != 2 {
-		return Event{}, fmt.Errorf("%w: %d frames, want 2", ErrMalformedEvent, len(msg))
+	ev, err := zmqevented.ParseMonitorEvent(msg)
+	if err != nil {
+		return Event{}, fmt.Errorf("%w: %w", ErrMalformedEvent, err)
 	}
-	h := msg[0]
-	if len(h) != eventHeaderLen {
-		return Event{}, fmt.Errorf("%w: first frame of %d bytes, want %d", ErrMalformedEvent, len(h), eventHeaderLen)
-	}
-	return Event{
-		Kind:     EventKind(binary.LittleEndian.Uint16(h[0:2])),
-		Value:    binary.LittleEndian.Uint32(h[2:6]),
-		Endpoint: string(msg[1]),
-	}, nil
+	return Event{Kind: EventKind(ev.Event), Value: ev.Value, Endpoint: ev.Endpoint}, nil
 }

@@ -38,7 +38,8 @@ var _ io.Closer = (*EventStream)(nil)
 //
 // Like a Stream, it receives an event only when its consumer is ready for it; events
 // the consumer is too slow for queue in libzmq up to the monitor socket's RCVHWM
-// (1000), beyond which libzmq drops them. Fails with an error wrapping
+// (1000), beyond which libzmq's I/O thread waits (it sends events with blocking
+// sends): keep consuming, or Close the EventStream. Fails with an error wrapping
 // ErrInvalidArgument for a nil socket or an invalid option, or with s's error (an
 // error matching zmqevented.ErrClosed if it is closed). Does not block.
 func Monitor(ctx context.Context, s *zmqevented.Socket, events zmq4.Event, opts ...Option) (*EventStream, error) {
@@ -115,9 +116,9 @@ func (es *EventStream) Context() context.Context { return es.c.Context() }
 // is closed; see Stream.Undelivered.
 func (es *EventStream) Undelivered() []Event { return es.c.Undelivered() }
 
-// Close ends the stream as Stream.Close does and closes the monitor socket; libzmq's
-// monitor on the monitored socket keeps running until that socket is closed, its
-// events going nowhere. Safe to call concurrently; a second call returns ErrClosed.
+// Close ends the stream as Stream.Close does and closes the monitor socket, which
+// stops libzmq's monitor on the monitored socket (see zmqevented.Socket.Monitor).
+// Safe to call concurrently; a second call returns ErrClosed.
 func (es *EventStream) Close() error {
 	es.stopCtx()
 	return es.c.Close()
