@@ -2,9 +2,10 @@ package zmqstream
 
 import (
 	"fmt"
-	"github.com/zmqasync/zmqasync/zmqevented"
 
 	"github.com/pebbe/zmq4"
+
+	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
 // EventKind is the kind of a socket monitor event. Its values are libzmq's
