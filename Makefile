@@ -46,7 +46,7 @@ bench-micro: deps ## go test microbenchmarks (allocations per message per layer)
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/...
 
 examples: deps ## run every example with its defaults
-	@set -e; for d in examples/*/; do echo "== $$d"; $(GO) run ./$$d; done
+	@set -e; for d in examples/*/; do case $$d in */internal/) continue;; esac; echo "== $$d"; $(GO) run ./$$d; done
 
 fuzz: deps ## run each fuzz target for FUZZTIME
 	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
