@@ -8,8 +8,9 @@ import (
 )
 
 // DefaultMaxInFlight is the number of requests a [Requester] keeps in flight
-// at most unless [WithMaxInFlight] says otherwise.
-const DefaultMaxInFlight = 1024
+// at most unless [WithMaxInFlight] says otherwise. It stays well below a
+// ROUTER server's default SNDHWM (1000): see WithMaxInFlight.
+const DefaultMaxInFlight = 256
 
 // An Option configures a [Requester]. Options are applied in order; an
 // invalid value is an error from [NewRequester], never a panic.
@@ -56,8 +57,15 @@ func WithLogger(l *zap.Logger) Option {
 // WithMaxInFlight bounds the number of requests a Requester has sent and not
 // yet settled: a further [Requester.Request] waits for one of them to settle
 // (bounded by its ctx). This bounds the Requester's memory and the load it
-// puts on servers. Default: [DefaultMaxInFlight] (1024). n must be ≥ 1.
+// puts on servers. Default: [DefaultMaxInFlight] (256). n must be ≥ 1.
 //
+// Keep n well below the server's ROUTER SNDHWM (1000 by default): a ROUTER
+// without ROUTER_MANDATORY silently drops a reply to a peer whose pipe it
+// thinks full, and libzmq's count of what the peer has read lags by up to
+// half the HWM, so about HWM/2 replies in flight can already lose some. A
+// dropped reply leaves its request waiting until its ctx or
+// [WithRequestTimeout] ends it: servers should set ROUTER_MANDATORY (then
+// they wait instead of dropping), and callers should bound their requests.
 // libzmq queues at most SNDHWM messages (1000 by default) per peer on the
 // DEALER before Request waits there too; n above that adds no buffering.
 func WithMaxInFlight(n int) Option {

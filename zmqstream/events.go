@@ -78,6 +78,9 @@ type Event struct {
 // String returns "<kind> <endpoint> (<value>)", for example
 // "connected tcp://127.0.0.1:5555 (12)".
 func (e Event) String() string {
+	if e.Endpoint == "" {
+		return fmt.Sprintf("%v (%d)", e.Kind, e.Value)
+	}
 	return fmt.Sprintf("%v %s (%d)", e.Kind, e.Endpoint, e.Value)
 }
 

@@ -62,7 +62,7 @@ func run() (err error) {
 
 	// A ROUTER silently drops a reply for a peer whose queue it sees full: SNDHWM,
 	// 1000 by default, and libzmq's count lags, so it can see it full with half as
-	// many queued. With a thousand requests in flight that happens, and those
+	// many queued. With many requests in flight (-inflight) that can happen, and those
 	// requests would wait forever; ROUTER_MANDATORY makes Send wait instead.
 	router, err := zctx.NewSocket(zmq4.ROUTER, zmqevented.WithRouterMandatory(true))
 	if err != nil {

@@ -12,7 +12,7 @@ func TestMain(m *testing.M) { exampletest.Main(m, main) }
 
 func TestDefaults(t *testing.T) {
 	out := exampletest.Run(t)
-	require.Regexp(t, `Requester on a DEALER, 1024 in flight: +\S+ +\d+ requests/s\n`, out)
+	require.Regexp(t, `Requester on a DEALER, +256 in flight: +\S+ +\d+ requests/s\n`, out)
 	require.Regexp(t, `REQ socket, +1 in flight: +\S+ +\d+ requests/s\n`, out)
 	require.Contains(t, out, "rpc: ok\n")
 }
