@@ -6,34 +6,18 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
-	"testing"
 	"time"
 
 	"github.com/pebbe/zmq4"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
 // childEnv names the role a re-executed test binary plays (see TestMain); its last
 // argument is the role's configuration, "key=value,key=value".
 const childEnv = "ZMQEVENTED_TEST_CHILD"
-
-// childCommand returns a command that runs this test binary as a peer process in role.
-func childCommand(ctx context.Context, t testing.TB, role, config string, prefix ...string) *exec.Cmd {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := append(prefix, self, "-test.run=^$", config) //nolint:gocritic // prefix is the caller's own slice
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	cmd.Env = append(os.Environ(), childEnv+"="+role)
-	cmd.Stderr = os.Stderr
-	return cmd
-}
 
 // runChild plays a peer role in a child process and returns its exit status. The roles
 // print progress on stdout as "word number" lines:
@@ -51,11 +35,7 @@ func childCommand(ctx context.Context, t testing.TB, role, config string, prefix
 //	       "gap A B" for each run of missing numbers, "recv K" every 1000, and when stdin
 //	       closes a summary line.
 func runChild(role, config string) int {
-	cfg := map[string]string{}
-	for _, kv := range strings.Split(config, ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		cfg[k] = v
-	}
+	cfg := zmqtest.ChildConfig(config)
 	c, err := zmqevented.NewContext(zmqevented.WithLinger(0))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -32,10 +33,10 @@ func TestHWMBlocksThenDelivers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.transport, func(t *testing.T) {
-			c := newContext(t)
+			c := zmqtest.NewContext(t)
 			hwm := []zmqevented.Option{zmqevented.WithSendHWM(1), zmqevented.WithRecvHWM(1)}
-			pull, push := pair(t, c, transports(t)[tc.transport], zmq4.PULL, zmq4.PUSH, hwm, hwm)
-			ctx := testCtx(t, 20*time.Second)
+			pull, push := zmqtest.Pair(t, c, zmqtest.Endpoints(t)[tc.transport], zmq4.PULL, zmq4.PUSH, hwm, hwm)
+			ctx := zmqtest.Ctx(t, 20*time.Second)
 
 			var sent atomic.Int64
 			sendErr := make(chan error, 1)
@@ -84,9 +85,9 @@ func TestHWMBlocksThenDelivers(t *testing.T) {
 func TestBurst(t *testing.T) {
 	const n = 10_000
 	forTransports(t, func(t *testing.T, endpoint string) {
-		c := newContext(t)
-		pull, push := pair(t, c, endpoint, zmq4.PULL, zmq4.PUSH, nil, nil)
-		ctx := testCtx(t, 20*time.Second)
+		c := zmqtest.NewContext(t)
+		pull, push := zmqtest.Pair(t, c, endpoint, zmq4.PULL, zmq4.PUSH, nil, nil)
+		ctx := zmqtest.Ctx(t, 20*time.Second)
 
 		send := func(from, to int) error {
 			for i := from; i < to; i++ {
@@ -136,9 +137,9 @@ func TestPingPong(t *testing.T) {
 		for transport, n := range rounds {
 			t.Run(pattern.name+"/"+transport, func(t *testing.T) {
 				t.Parallel()
-				c := newContext(t)
-				server, client := pair(t, c, transports(t)[transport], pattern.server, pattern.client, nil, nil)
-				ctx := testCtx(t, 120*time.Second)
+				c := zmqtest.NewContext(t)
+				server, client := zmqtest.Pair(t, c, zmqtest.Endpoints(t)[transport], pattern.server, pattern.client, nil, nil)
+				ctx := zmqtest.Ctx(t, 120*time.Second)
 				var g errgroup.Group
 				g.Go(func() error {
 					for range n {
@@ -169,9 +170,9 @@ func TestPingPong(t *testing.T) {
 func TestSplitDirections(t *testing.T) {
 	const n = 200_000
 	forTransports(t, func(t *testing.T, endpoint string) {
-		c := newContext(t)
-		a, b := pair(t, c, endpoint, zmq4.DEALER, zmq4.DEALER, nil, nil)
-		ctx := testCtx(t, 60*time.Second)
+		c := zmqtest.NewContext(t)
+		a, b := zmqtest.Pair(t, c, endpoint, zmq4.DEALER, zmq4.DEALER, nil, nil)
+		ctx := zmqtest.Ctx(t, 60*time.Second)
 		var g errgroup.Group
 		for _, s := range []*zmqevented.Socket{a, b} {
 			g.Go(func() error {
@@ -203,9 +204,9 @@ func TestSplitDirections(t *testing.T) {
 // exact count, each producer's order kept.
 func TestManyProducers(t *testing.T) {
 	const producers, each = 8, 100_000
-	c := newContext(t)
-	pull, push := pair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH, nil, nil)
-	ctx := testCtx(t, 60*time.Second)
+	c := zmqtest.NewContext(t)
+	pull, push := zmqtest.Pair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH, nil, nil)
+	ctx := zmqtest.Ctx(t, 60*time.Second)
 	var g errgroup.Group
 	for p := range producers {
 		g.Go(func() error {
@@ -243,9 +244,9 @@ func TestCancelStorm(t *testing.T) {
 	const n = 100_000
 	for _, receivers := range []int{1, 2} {
 		t.Run(fmt.Sprintf("receivers=%d", receivers), func(t *testing.T) {
-			c := newContext(t)
-			pull, push := pair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH, nil, nil)
-			ctx := testCtx(t, 60*time.Second)
+			c := zmqtest.NewContext(t)
+			pull, push := zmqtest.Pair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH, nil, nil)
+			ctx := zmqtest.Ctx(t, 60*time.Second)
 			go func() {
 				for i := range n {
 					seq := seqFrame(i)

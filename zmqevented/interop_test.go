@@ -17,6 +17,7 @@ import (
 	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -35,7 +36,7 @@ type peer interface {
 var peerBinds = map[string]bool{"rep": true, "pub": true, "pull": true, "router": true}
 
 func TestInterop(t *testing.T) {
-	peers := map[string]peer{"pyzmq": pyPeer{py: pyzmq(t)}, "go-zeromq": goPeer{}}
+	peers := map[string]peer{"pyzmq": pyPeer{py: zmqtest.Python(t)}, "go-zeromq": goPeer{}}
 	// our is this package's side of each peer role.
 	our := map[string]struct {
 		typ  zmq4.Type
@@ -55,8 +56,8 @@ func TestInterop(t *testing.T) {
 	for peerName, p := range peers {
 		for _, role := range []string{"req", "rep", "pub", "sub", "push", "pull", "dealer", "router"} {
 			t.Run(peerName+"/"+role, func(t *testing.T) {
-				ctx := testCtx(t, 30*time.Second)
-				c := newContext(t)
+				ctx := zmqtest.Ctx(t, 30*time.Second)
+				c := zmqtest.NewContext(t)
 				side := our[role]
 				s, err := c.NewSocket(side.typ, side.opts...)
 				require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -27,7 +28,7 @@ func TestCloseWakesWaiters(t *testing.T) {
 			// A DEALER with no peer: Send has no pipe to write to and Recv nothing to read.
 			s, err := c.NewSocket(zmq4.DEALER)
 			require.NoError(t, err)
-			ctx := testCtx(t, 10*time.Second)
+			ctx := zmqtest.Ctx(t, 10*time.Second)
 
 			type result struct {
 				err  error
@@ -56,14 +57,14 @@ func TestCloseWakesWaiters(t *testing.T) {
 			if closer == "Socket.Close" {
 				require.NoError(t, s.Close())
 			} else {
-				closeWithin(t, c)
+				zmqtest.CloseWithin(t, c)
 			}
 			for range 100 {
 				r := <-results
 				require.ErrorIs(t, r.err, zmqevented.ErrClosed)
 				require.Less(t, r.when.Sub(start), 100*time.Millisecond)
 			}
-			closeWithin(t, c)
+			zmqtest.CloseWithin(t, c)
 			goleak.VerifyNone(t, leakOptions...)
 		})
 	}
@@ -72,7 +73,7 @@ func TestCloseWakesWaiters(t *testing.T) {
 // TestCancelledWaitsStayFlat (test 7): 200,000 cancelled waits, half of them as the
 // socket's leader and half as followers, leave goroutines and heap where they were.
 func TestCancelledWaitsStayFlat(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	s, err := c.NewSocket(zmq4.PULL)
 	require.NoError(t, err)
 	require.NoError(t, s.Bind("inproc://flat"))
@@ -120,11 +121,11 @@ func TestCancelledWaitsStayFlat(t *testing.T) {
 // of a core; once the subscriber reads, every message arrives, in order.
 func TestXPubNoDropWaitsWithoutSpinning(t *testing.T) {
 	const n = 2_000
-	c := newContext(t)
-	xpub, sub := pair(t, c, "inproc://nodrop", zmq4.XPUB, zmq4.SUB,
+	c := zmqtest.NewContext(t)
+	xpub, sub := zmqtest.Pair(t, c, "inproc://nodrop", zmq4.XPUB, zmq4.SUB,
 		[]zmqevented.Option{zmqevented.WithXPubNoDrop(true), zmqevented.WithSendHWM(10)},
 		[]zmqevented.Option{zmqevented.WithRecvHWM(10), zmqevented.WithSubscribe("")})
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zmqtest.Ctx(t, 30*time.Second)
 	subscription, err := xpub.Recv(ctx) // XPUB sees the subscription: sends now reach the SUB
 	require.NoError(t, err)
 	require.Equal(t, []string{"\x01"}, toStrings(subscription))

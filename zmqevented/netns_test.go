@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 )
 
 // Two test hosts made by the test: network namespaces joined by a veth pair, with
@@ -37,7 +39,7 @@ func newHosts(t *testing.T) *hosts {
 		t.Fatal("the `ip` command (iproute2) is needed to make network namespaces: apt-get install iproute2")
 	}
 	id := strconv.Itoa(os.Getpid())
-	h := &hosts{a: "zmqa" + id + "a", b: "zmqa" + id + "b", linkA: "za" + id, t: t, ctx: testCtx(t, 2*time.Minute)}
+	h := &hosts{a: "zmqa" + id + "a", b: "zmqa" + id + "b", linkA: "za" + id, t: t, ctx: zmqtest.Ctx(t, 2*time.Minute)}
 	linkB := "zb" + id
 	t.Cleanup(func() {
 		_ = exec.Command("ip", "netns", "del", h.a).Run()
@@ -87,7 +89,7 @@ type peerProc struct {
 
 func (h *hosts) start(ns, role, config string) *peerProc {
 	h.t.Helper()
-	cmd := childCommand(h.ctx, h.t, role, config, "ip", "netns", "exec", ns)
+	cmd := zmqtest.ChildCommand(h.ctx, h.t, childEnv, role, config, "ip", "netns", "exec", ns)
 	stdin, err := cmd.StdinPipe()
 	require.NoError(h.t, err)
 	stdout, err := cmd.StdoutPipe()

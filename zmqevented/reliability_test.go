@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -34,7 +35,7 @@ func stress() bool { return os.Getenv("ZMQASYNC_STRESS") != "" && !testing.Short
 // took with it are exactly the ones the sender knew were unaccounted for.
 func TestPeerRestartAcknowledged(t *testing.T) {
 	const n = 20_000
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, err := c.NewSocket(zmq4.PUSH, zmqevented.WithSendHWM(100))
 	require.NoError(t, err)
 	require.NoError(t, push.Bind("tcp://127.0.0.1:*"))
@@ -46,10 +47,10 @@ func TestPeerRestartAcknowledged(t *testing.T) {
 	ackEP, err := acks.LastEndpoint()
 	require.NoError(t, err)
 
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zmqtest.Ctx(t, 60*time.Second)
 	config := "data=" + dataEP + ",ack=" + ackEP
 	startAcker := func() *os.Process {
-		cmd := childCommand(ctx, t, "acker", config)
+		cmd := zmqtest.ChildCommand(ctx, t, childEnv, "acker", config)
 		require.NoError(t, cmd.Start())
 		t.Cleanup(func() {
 			_ = cmd.Process.Kill()
@@ -139,12 +140,12 @@ func waitQuiet(counter *atomic.Int64, d time.Duration) {
 // messages, so the real peer's messages carry a mark and the others are counted.
 func TestGarbageClients(t *testing.T) {
 	const n = 2_000
-	c := newContext(t)
-	pull, push := pair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH, nil, nil)
+	c := zmqtest.NewContext(t)
+	pull, push := zmqtest.Pair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH, nil, nil)
 	ep, err := pull.LastEndpoint()
 	require.NoError(t, err)
 	addr := strings.TrimPrefix(ep, "tcp://")
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zmqtest.Ctx(t, 30*time.Second)
 
 	var g errgroup.Group
 	g.Go(func() error {
@@ -185,7 +186,7 @@ func TestGarbageClients(t *testing.T) {
 	require.NoError(t, g.Wait())
 	t.Logf("%d messages made of garbage read as ZMTP 1.0", foreign)
 
-	other, otherPeer := pair(t, c, "inproc://still-fine", zmq4.PAIR, zmq4.PAIR, nil, nil)
+	other, otherPeer := zmqtest.Pair(t, c, "inproc://still-fine", zmq4.PAIR, zmq4.PAIR, nil, nil)
 	require.NoError(t, otherPeer.Send(ctx, []byte("still fine")))
 	m, err := other.Recv(ctx)
 	require.NoError(t, err)
@@ -212,7 +213,7 @@ func TestManySockets(t *testing.T) {
 	t.Logf("soak for %v (ZMQASYNC_STRESS=1 with -short=false runs 30 s)", d)
 	c, err := zmqevented.NewContext(zmqevented.WithLinger(0), zmqevented.WithMaxSockets(2*pairs+16))
 	require.NoError(t, err)
-	defer closeWithin(t, c)
+	defer zmqtest.CloseWithin(t, c)
 	dir := t.TempDir()
 	type duo struct{ a, b *zmqevented.Socket }
 	duos := make([]duo, pairs)
@@ -222,7 +223,7 @@ func TestManySockets(t *testing.T) {
 			"ipc://" + filepath.Join(dir, fmt.Sprint(i)),
 			"tcp://127.0.0.1:*",
 		}[i%3]
-		duos[i].a, duos[i].b = pair(t, c, ep, zmq4.DEALER, zmq4.DEALER, nil, nil)
+		duos[i].a, duos[i].b = zmqtest.Pair(t, c, ep, zmq4.DEALER, zmq4.DEALER, nil, nil)
 	}
 	rounds := make([]atomic.Int64, pairs)
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -273,7 +274,7 @@ func TestManySockets(t *testing.T) {
 	require.GreaterOrEqual(t, least, int64(10), "a pair stalled")
 	require.Less(t, heapEnd, heapWarm+16<<20, "heap grew by more than 16 MiB while the load ran")
 
-	closeWithin(t, c)
+	zmqtest.CloseWithin(t, c)
 	goleak.VerifyNone(t, leakOptions...)
 }
 
@@ -304,7 +305,7 @@ func TestFileDescriptorsReleased(t *testing.T) {
 			last = now
 		}
 	}
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	s, err := c.NewSocket(zmq4.PUSH) // the first socket also starts libzmq's threads
 	require.NoError(t, err)
 	require.NoError(t, s.Close())

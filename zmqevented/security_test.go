@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -44,7 +45,7 @@ type secureServer struct {
 func newSecureServer(t *testing.T, policy zmqevented.AuthPolicy, opts ...zmqevented.Option) *secureServer {
 	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
-	c := newContext(t, zmqevented.WithLogger(zap.New(core)), zmqevented.WithAuth(policy))
+	c := zmqtest.NewContext(t, zmqevented.WithLogger(zap.New(core)), zmqevented.WithAuth(policy))
 	keys := keyPair(t)
 	if opts == nil {
 		opts = []zmqevented.Option{zmqevented.WithCurveServer(keys.Secret)}
@@ -63,7 +64,7 @@ func newSecureServer(t *testing.T, policy zmqevented.AuthPolicy, opts ...zmqeven
 // nextEvent returns the next monitor event's kind.
 func nextEvent(t *testing.T, mon *zmqevented.Socket) zmq4.Event {
 	t.Helper()
-	m, err := mon.Recv(testCtx(t, 10*time.Second))
+	m, err := mon.Recv(zmqtest.Ctx(t, 10*time.Second))
 	require.NoError(t, err)
 	require.Len(t, m, 2)
 	return zmq4.Event(binary.LittleEndian.Uint16(m[0]))
@@ -72,11 +73,11 @@ func nextEvent(t *testing.T, mon *zmqevented.Socket) zmq4.Event {
 // client sends one message to the server from a fresh context with opts.
 func (s *secureServer) client(t *testing.T, msg string, opts ...zmqevented.Option) {
 	t.Helper()
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, err := c.NewSocket(zmq4.PUSH, opts...)
 	require.NoError(t, err)
 	require.NoError(t, push.Connect(s.endpoint))
-	require.NoError(t, push.Send(testCtx(t, 5*time.Second), []byte(msg)))
+	require.NoError(t, push.Send(zmqtest.Ctx(t, 5*time.Second), []byte(msg)))
 }
 
 // nothingArrives asserts the server receives nothing for a while.
@@ -93,7 +94,7 @@ func TestCurveAllowedClient(t *testing.T) {
 	srv := newSecureServer(t, zmqevented.AuthPolicy{CurveKeys: []string{client.Public}})
 	srv.client(t, "secret weather", zmqevented.WithCurveClient(srv.keys.Public, client))
 	require.Equal(t, zmq4.EVENT_HANDSHAKE_SUCCEEDED, nextEvent(t, srv.mon))
-	m, err := srv.pull.Recv(testCtx(t, 5*time.Second))
+	m, err := srv.pull.Recv(zmqtest.Ctx(t, 5*time.Second))
 	require.NoError(t, err)
 	require.Equal(t, "secret weather", string(m[0]))
 }
@@ -155,7 +156,7 @@ func TestAuthAddressRules(t *testing.T) {
 				srv.nothingArrives(t)
 				return
 			}
-			m, err := srv.pull.Recv(testCtx(t, 5*time.Second))
+			m, err := srv.pull.Recv(zmqtest.Ctx(t, 5*time.Second))
 			require.NoError(t, err)
 			require.Equal(t, "hello", string(m[0]))
 		})
@@ -173,7 +174,7 @@ func TestPlainAuth(t *testing.T) {
 	t.Run("right password", func(t *testing.T) {
 		srv := newSecureServer(t, policy, zmqevented.WithPlainServer())
 		srv.client(t, "in", zmqevented.WithPlainClient("admin", "s3cret"))
-		m, err := srv.pull.Recv(testCtx(t, 5*time.Second))
+		m, err := srv.pull.Recv(zmqtest.Ctx(t, 5*time.Second))
 		require.NoError(t, err)
 		require.Equal(t, "in", string(m[0]))
 	})
@@ -203,11 +204,11 @@ func TestCurveHidesPlaintext(t *testing.T) {
 				srv = newSecureServer(t, zmqevented.AuthPolicy{}, zmqevented.WithLinger(0))
 			}
 			proxy, captured := tapProxy(t, strings.TrimPrefix(srv.endpoint, "tcp://"))
-			c := newContext(t)
+			c := zmqtest.NewContext(t)
 			push, err := c.NewSocket(zmq4.PUSH, copts...)
 			require.NoError(t, err)
 			require.NoError(t, push.Connect("tcp://"+proxy))
-			ctx := testCtx(t, 5*time.Second)
+			ctx := zmqtest.Ctx(t, 5*time.Second)
 			require.NoError(t, push.Send(ctx, []byte(secret)))
 			m, err := srv.pull.Recv(ctx)
 			require.NoError(t, err)
@@ -289,7 +290,7 @@ func TestCurveKeyFiles(t *testing.T) {
 	require.ErrorIs(t, err, zmqevented.ErrBadKey)
 	_, err = zmqevented.NewContext(zmqevented.WithAuth(zmqevented.AuthPolicy{Allow: []string{"not-an-ip"}}))
 	require.ErrorContains(t, err, `address "not-an-ip"`)
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	_, err = c.NewSocket(zmq4.PULL, zmqevented.WithCurveServer("x"))
 	require.ErrorIs(t, err, zmqevented.ErrBadKey)
 	_, err = c.NewSocket(zmq4.PULL, zmqevented.WithAuth(zmqevented.AuthPolicy{}))
@@ -299,7 +300,7 @@ func TestCurveKeyFiles(t *testing.T) {
 // TestCurveKeyFilesFromPyzmq loads certificates written by pyzmq's
 // zmq.auth.create_certificates and uses them for a CURVE exchange.
 func TestCurveKeyFilesFromPyzmq(t *testing.T) {
-	py := pyzmq(t)
+	py := zmqtest.Python(t)
 	dir := t.TempDir()
 	out, err := exec.Command(py, "-c", "import sys, zmq.auth; zmq.auth.create_certificates(sys.argv[1], 'server'); zmq.auth.create_certificates(sys.argv[1], 'client')", dir).CombinedOutput()
 	require.NoError(t, err, string(out))
@@ -313,7 +314,7 @@ func TestCurveKeyFilesFromPyzmq(t *testing.T) {
 
 	srv := newSecureServer(t, zmqevented.AuthPolicy{CurveKeys: allowed}, zmqevented.WithCurveServer(server.Secret))
 	srv.client(t, "from pyzmq keys", zmqevented.WithCurveClient(server.Public, client))
-	m, err := srv.pull.Recv(testCtx(t, 5*time.Second))
+	m, err := srv.pull.Recv(zmqtest.Ctx(t, 5*time.Second))
 	require.NoError(t, err)
 	require.Equal(t, "from pyzmq keys", string(m[0]))
 }
@@ -321,7 +322,7 @@ func TestCurveKeyFilesFromPyzmq(t *testing.T) {
 func TestAuthHandlerStopsWithContext(t *testing.T) {
 	c, err := zmqevented.NewContext(zmqevented.WithAuth(zmqevented.AuthPolicy{AnyCurveKey: true}))
 	require.NoError(t, err)
-	closeWithin(t, c)
+	zmqtest.CloseWithin(t, c)
 	// goleak (TestMain) fails the package if the handler's goroutine outlived Close.
 	require.True(t, errors.Is(c.Close(), zmqevented.ErrClosed))
 }

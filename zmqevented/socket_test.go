@@ -13,6 +13,7 @@ import (
 	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -40,10 +41,10 @@ func TestSocketTypes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			forTransports(t, func(t *testing.T, endpoint string) {
-				c := newContext(t)
-				b, cn := pair(t, c, endpoint, tc.bt, tc.ct, nil, tc.copts)
+				c := zmqtest.NewContext(t)
+				b, cn := zmqtest.Pair(t, c, endpoint, tc.bt, tc.ct, nil, tc.copts)
 				socks := []*zmqevented.Socket{b, cn}
-				ctx := testCtx(t, 10*time.Second)
+				ctx := zmqtest.Ctx(t, 10*time.Second)
 				for _, st := range tc.steps {
 					require.NoError(t, socks[st.from].SendMessage(ctx, st.frames))
 					got, err := socks[st.to].Recv(ctx)
@@ -61,9 +62,9 @@ func TestSocketTypes(t *testing.T) {
 
 func TestPubSub(t *testing.T) {
 	forTransports(t, func(t *testing.T, endpoint string) {
-		c := newContext(t)
-		pub, sub := pair(t, c, endpoint, zmq4.PUB, zmq4.SUB, nil, []zmqevented.Option{zmqevented.WithSubscribe("weather")})
-		ctx := testCtx(t, 10*time.Second)
+		c := zmqtest.NewContext(t)
+		pub, sub := zmqtest.Pair(t, c, endpoint, zmq4.PUB, zmq4.SUB, nil, []zmqevented.Option{zmqevented.WithSubscribe("weather")})
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 		// PUB drops until the subscription has arrived: publish until the first one lands.
 		got := make(chan [][]byte, 1)
 		go func() {
@@ -104,9 +105,9 @@ func TestPubSub(t *testing.T) {
 // until the XPUB has seen it.
 func TestXPubXSub(t *testing.T) {
 	forTransports(t, func(t *testing.T, endpoint string) {
-		c := newContext(t)
-		xpub, xsub := pair(t, c, endpoint, zmq4.XPUB, zmq4.XSUB, nil, nil)
-		ctx := testCtx(t, 10*time.Second)
+		c := zmqtest.NewContext(t)
+		xpub, xsub := zmqtest.Pair(t, c, endpoint, zmq4.XPUB, zmq4.XSUB, nil, nil)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 		for {
 			require.NoError(t, xsub.Send(ctx, []byte("\x01topic")))
 			wait, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
@@ -128,7 +129,7 @@ func TestXPubXSub(t *testing.T) {
 
 // TestStream talks to a STREAM socket from a plain TCP client.
 func TestStream(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	s, err := c.NewSocket(zmq4.STREAM)
 	require.NoError(t, err)
 	require.NoError(t, s.Bind("tcp://127.0.0.1:*"))
@@ -137,7 +138,7 @@ func TestStream(t *testing.T) {
 	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
 	require.NoError(t, err)
 	defer conn.Close()
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	hello, err := s.Recv(ctx) // connect notification: [id, ""]
 	require.NoError(t, err)
@@ -165,9 +166,9 @@ func TestStream(t *testing.T) {
 }
 
 func TestTryAndWait(t *testing.T) {
-	c := newContext(t)
-	pull, push := pair(t, c, "inproc://try", zmq4.PULL, zmq4.PUSH, nil, nil)
-	ctx := testCtx(t, 10*time.Second)
+	c := zmqtest.NewContext(t)
+	pull, push := zmqtest.Pair(t, c, "inproc://try", zmq4.PULL, zmq4.PUSH, nil, nil)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	_, err := pull.TryRecv()
 	require.ErrorIs(t, err, zmqevented.ErrWouldBlock)
@@ -194,7 +195,7 @@ func TestSendMessageParts(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	s, err := c.NewSocket(zmq4.PULL)
 	require.NoError(t, err)
 
@@ -250,7 +251,7 @@ func TestErrors(t *testing.T) {
 	t.Run("state machine", func(t *testing.T) {
 		req, err := c.NewSocket(zmq4.REQ)
 		require.NoError(t, err)
-		_, err = req.Recv(testCtx(t, time.Second))
+		_, err = req.Recv(zmqtest.Ctx(t, time.Second))
 		require.ErrorIs(t, err, zmq4.EFSM)
 	})
 	t.Run("closed socket", func(t *testing.T) {
@@ -258,7 +259,7 @@ func TestErrors(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, x.Close())
 		require.ErrorIs(t, x.Close(), zmqevented.ErrClosed)
-		ctx := testCtx(t, time.Second)
+		ctx := zmqtest.Ctx(t, time.Second)
 		require.ErrorIs(t, x.Send(ctx, []byte("x")), zmqevented.ErrClosed)
 		_, err = x.Recv(ctx)
 		require.ErrorIs(t, err, zmqevented.ErrClosed)
@@ -284,9 +285,9 @@ func TestErrors(t *testing.T) {
 // TestMaxMsgSize: a tcp peer sending more than MAXMSGSIZE is disconnected; the receiver
 // gets nothing of it and keeps serving other peers.
 func TestMaxMsgSize(t *testing.T) {
-	c := newContext(t)
-	pull, push := pair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH, []zmqevented.Option{zmqevented.WithMaxMsgSize(1000)}, nil)
-	ctx := testCtx(t, 10*time.Second)
+	c := zmqtest.NewContext(t)
+	pull, push := zmqtest.Pair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH, []zmqevented.Option{zmqevented.WithMaxMsgSize(1000)}, nil)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, push.Send(ctx, make([]byte, 5000)))
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
@@ -330,7 +331,7 @@ func TestContextCloseWithQueuedMessages(t *testing.T) {
 	defer ln.Close()
 	require.NoError(t, push.Connect("tcp://"+ln.Addr().String()))
 	for i := 0; i < 100; i++ {
-		require.NoError(t, push.Send(testCtx(t, time.Second), []byte("queued")))
+		require.NoError(t, push.Send(zmqtest.Ctx(t, time.Second), []byte("queued")))
 	}
 	start := time.Now()
 	require.NoError(t, c.Close())
@@ -350,7 +351,7 @@ func TestWrap(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, pull.Bind("inproc://wrapped"))
 	require.NoError(t, push.Connect("inproc://wrapped"))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	mon, err := pull.Monitor(zmq4.EVENT_ALL, zmqevented.WithLinger(0))
 	require.NoError(t, err)
@@ -377,9 +378,9 @@ func TestWrap(t *testing.T) {
 // TestWithRechecksWaiters: a Recv waiting on a SUB with no subscription gets the message
 // once With subscribes it, and With's error comes back.
 func TestWithRechecksWaiters(t *testing.T) {
-	c := newContext(t)
-	pub, sub := pair(t, c, "inproc://with", zmq4.PUB, zmq4.SUB, nil, nil)
-	ctx := testCtx(t, 10*time.Second)
+	c := zmqtest.NewContext(t)
+	pub, sub := zmqtest.Pair(t, c, "inproc://with", zmq4.PUB, zmq4.SUB, nil, nil)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	got := make(chan []string, 1)
 	go func() {
 		m, err := sub.Recv(ctx)
@@ -404,7 +405,7 @@ func TestWithRechecksWaiters(t *testing.T) {
 }
 
 func TestMonitorReportsConnect(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	s, err := c.NewSocket(zmq4.PULL)
 	require.NoError(t, err)
 	require.NoError(t, s.Bind("tcp://127.0.0.1:*"))
@@ -415,7 +416,7 @@ func TestMonitorReportsConnect(t *testing.T) {
 	peer, err := c.NewSocket(zmq4.PUSH)
 	require.NoError(t, err)
 	require.NoError(t, peer.Connect(ep))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	m, err := mon.Recv(ctx)
 	require.NoError(t, err)
 	ev, err := zmqevented.ParseMonitorEvent(m)
@@ -438,7 +439,7 @@ func TestMonitorReportsConnect(t *testing.T) {
 // running with nobody reading, the next event would block the I/O thread, and with it
 // every connection of the context (libzmq #3575).
 func TestMonitorCloseStopsMonitoring(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	pull, err := c.NewSocket(zmq4.PULL)
 	require.NoError(t, err)
 	require.NoError(t, pull.Bind("tcp://127.0.0.1:*"))
@@ -448,7 +449,7 @@ func TestMonitorCloseStopsMonitoring(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, mon.Close())
 
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	for i := range 3 { // connections come and go: each would be an event
 		push, err := c.NewSocket(zmq4.PUSH)
 		require.NoError(t, err)
@@ -475,9 +476,9 @@ func TestMonitorCloseStopsMonitoring(t *testing.T) {
 // TestLargeMessage: a 16 MiB message round trip, content intact.
 func TestLargeMessage(t *testing.T) {
 	forTransports(t, func(t *testing.T, endpoint string) {
-		c := newContext(t)
-		router, dealer := pair(t, c, endpoint, zmq4.ROUTER, zmq4.DEALER, nil, nil)
-		ctx := testCtx(t, 30*time.Second)
+		c := zmqtest.NewContext(t)
+		router, dealer := zmqtest.Pair(t, c, endpoint, zmq4.ROUTER, zmq4.DEALER, nil, nil)
+		ctx := zmqtest.Ctx(t, 30*time.Second)
 		big := make([]byte, 16<<20)
 		for i := range big {
 			big[i] = byte(i * 7)

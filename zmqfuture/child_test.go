@@ -20,6 +20,7 @@ import (
 	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -39,11 +40,7 @@ const childEnv = "ZMQFUTURE_TEST_CHILD"
 //	        Prints "ready <endpoint>" once bound, "recv K" after the K-th
 //	        request and "sent K" after the K-th reply.
 func runChild(role, config string) int {
-	cfg := map[string]string{}
-	for kv := range strings.SplitSeq(config, ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		cfg[k] = v
-	}
+	cfg := zmqtest.ChildConfig(config)
 	go func() {
 		sc := bufio.NewScanner(os.Stdin)
 		for sc.Scan() {
@@ -172,12 +169,9 @@ type child struct {
 // its "ready" line. The process is killed when the test ends.
 func startChild(ctx context.Context, t *testing.T, role, config string) *child {
 	t.Helper()
-	self, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.CommandContext(ctx, self, "-test.run=^$", config)
-	cmd.Env = append(os.Environ(), childEnv+"="+role)
-	cmd.Stderr = os.Stderr
+	cmd := zmqtest.ChildCommand(ctx, t, childEnv, role, config)
 	ch := &child{cmd: cmd, lines: make(chan string, 4096)}
+	var err error
 	ch.stdin, err = cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

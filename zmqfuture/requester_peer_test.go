@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -86,9 +87,9 @@ func TestRequesterPeerKilled(t *testing.T) {
 		t.Run(transport, func(t *testing.T) {
 			const held = 32
 			ep := restartEndpoints(t)[transport]
-			ctx := testCtx(t, 60*time.Second)
+			ctx := zmqtest.Ctx(t, 60*time.Second)
 			srv := startChild(ctx, t, "router", "bind="+ep+",hold=1h")
-			r := connectedRequester(t, newZContext(t), ep)
+			r := connectedRequester(t, zmqtest.NewContext(t), ep)
 
 			var holds, nows []*Future[[][]byte]
 			for i := range held {
@@ -151,9 +152,9 @@ func TestRequesterPeerKilledRetry(t *testing.T) {
 		t.Run(transport, func(t *testing.T) {
 			const held = 32
 			ep := restartEndpoints(t)[transport]
-			ctx := testCtx(t, 60*time.Second)
+			ctx := zmqtest.Ctx(t, 60*time.Second)
 			srv := startChild(ctx, t, "router", "bind="+ep+",hold=1h")
-			r := connectedRequester(t, newZContext(t), ep, WithRetryOnDisconnect(1))
+			r := connectedRequester(t, zmqtest.NewContext(t), ep, WithRetryOnDisconnect(1))
 
 			fs := make([]*Future[[][]byte], held)
 			for i := range fs {
@@ -191,9 +192,9 @@ func TestRequesterRepliesBeforeDisconnect(t *testing.T) {
 		t.Run(transport, func(t *testing.T) {
 			const n = 32
 			ep := restartEndpoints(t)[transport]
-			ctx := testCtx(t, 60*time.Second)
+			ctx := zmqtest.Ctx(t, 60*time.Second)
 			srv := startChild(ctx, t, "router", "bind="+ep+",hold=stdin")
-			r := connectedRequester(t, newZContext(t), ep)
+			r := connectedRequester(t, zmqtest.NewContext(t), ep)
 			release := make(chan struct{})
 			var once sync.Once
 			unblock := func() { once.Do(func() { close(release) }) }
@@ -240,9 +241,9 @@ func TestRequesterRepliesBeforeDisconnect(t *testing.T) {
 // (a DEALER cannot tell who holds which); that peer's late replies are
 // dropped, and it serves the next requests.
 func TestRequesterPeerLostSeveralPeers(t *testing.T) {
-	c, sc := newZContext(t), newZContext(t)
+	c, sc := zmqtest.NewContext(t), zmqtest.NewContext(t)
 	r, ep := boundRequester(t, c)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	a, b := connectRouter(t, sc, ep), connectRouter(t, sc, ep)
 	fromA, fromB := heldRequests(t, a), heldRequests(t, b)
 
@@ -288,9 +289,9 @@ func TestRequesterPeerLostSeveralPeers(t *testing.T) {
 // Here the servers connect to a bound DEALER, whose resends wait in the
 // send for the next peer.
 func TestRequesterRetryOnDisconnect(t *testing.T) {
-	c, sc := newZContext(t), newZContext(t)
+	c, sc := zmqtest.NewContext(t), zmqtest.NewContext(t)
 	r, ep := boundRequester(t, c, WithRetryOnDisconnect(1))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	recv := func(s *zmqevented.Socket) [][]byte {
 		t.Helper()
 		m, err := s.Recv(ctx)
@@ -334,10 +335,10 @@ func TestRequesterRetryOnDisconnect(t *testing.T) {
 // speaks HTTP, one with a broken greeting) carried no request: they fail
 // nothing and are not counted as disconnects.
 func TestRequesterHandshakeFailures(t *testing.T) {
-	c, sc := newZContext(t), newZContext(t)
+	c, sc := zmqtest.NewContext(t), zmqtest.NewContext(t)
 	core, logs := observer.New(zapcore.DebugLevel)
 	r, ep := boundRequester(t, c, WithLogger(zap.New(core)))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	a := connectRouter(t, sc, ep)
 	fromA := heldRequests(t, a)
 	f := r.Request(ctx, []byte("f"))
@@ -378,7 +379,7 @@ func TestRequesterHandshakeFailures(t *testing.T) {
 // TestRequesterMonitorReplaced: another monitor started on the socket ends
 // the Requester's; it says so in a warning, and Close still works.
 func TestRequesterMonitorReplaced(t *testing.T) {
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	core, logs := observer.New(zapcore.WarnLevel)
 	_, r := newRouterRequester(t, c, "tcp://127.0.0.1:*", WithLogger(zap.New(core)))
 	mon, err := r.s.Monitor(zmq4.EVENT_ALL)

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -110,7 +111,7 @@ func settledWithin[T any](t testing.TB, f *Future[T], d time.Duration) Result[T]
 }
 
 func TestNewRequester(t *testing.T) {
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	for _, typ := range []zmq4.Type{zmq4.REQ, zmq4.ROUTER, zmq4.PUSH} {
 		t.Run("Type"+typ.String(), func(t *testing.T) {
 			s, err := c.NewSocket(typ)
@@ -170,9 +171,9 @@ func TestRequesterOutOfOrder(t *testing.T) {
 		workers = 64
 		total   = 100_000
 	)
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	router, r := newRouterRequester(t, c, "tcp://127.0.0.1:*", WithMaxInFlight(workers))
-	ctx := testCtx(t, 120*time.Second)
+	ctx := zmqtest.Ctx(t, 120*time.Second)
 
 	var reordered, batches atomic.Int64
 	var srv sync.WaitGroup
@@ -242,13 +243,13 @@ func TestRequesterOutOfOrder(t *testing.T) {
 // TestRequesterREPServer: an unmodified REP server answers the wire format,
 // since REP echoes the envelope (correlation and delimiter) by itself.
 func TestRequesterREPServer(t *testing.T) {
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	rep, dealer := socketPair(t, c, "tcp://127.0.0.1:*", zmq4.REP, zmq4.DEALER)
 	repEcho(t, rep, nil)
 	r, err := NewRequester(dealer, WithLogger(zaptest.NewLogger(t)))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, r.Close()) })
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	fs := make([]*Future[[][]byte], 50)
 	for i := range fs {
@@ -305,10 +306,10 @@ func TestRequesterLateReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newZContext(t)
+			c := zmqtest.NewContext(t)
 			router, r := newRouterRequester(t, c, inproc(t), tt.opts...)
 			reqs := heldRequests(t, router)
-			ctx := testCtx(t, 10*time.Second)
+			ctx := zmqtest.Ctx(t, 10*time.Second)
 
 			actx, cancel := context.WithCancel(ctx)
 			defer cancel()
@@ -342,11 +343,11 @@ func TestRequesterLateReplies(t *testing.T) {
 // TestRequesterMalformed: replies not in the wire format are dropped,
 // counted and logged; the request still gets its real reply.
 func TestRequesterMalformed(t *testing.T) {
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	core, logs := observer.New(zapcore.DebugLevel)
 	router, r := newRouterRequester(t, c, inproc(t), WithLogger(zap.New(core)))
 	reqs := heldRequests(t, router)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	f := r.Request(ctx, []byte("q"))
 	msg := nextRequest(ctx, t, reqs)
@@ -382,10 +383,10 @@ func TestRequesterMalformed(t *testing.T) {
 // TestRequesterClose: Close fails every pending request promptly, as well as
 // a Request waiting for a slot, and every later Request.
 func TestRequesterClose(t *testing.T) {
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	router, r := newRouterRequester(t, c, inproc(t), WithMaxInFlight(10))
 	reqs := heldRequests(t, router)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	fs := make([]*Future[[][]byte], 10)
 	for i := range fs {
@@ -420,12 +421,12 @@ func TestRequesterClose(t *testing.T) {
 // TestRequesterCloseWhileSending: Close wakes a Request waiting in the send
 // (a DEALER with no peer cannot send).
 func TestRequesterCloseWhileSending(t *testing.T) {
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	dealer, err := c.NewSocket(zmq4.DEALER)
 	require.NoError(t, err)
 	r, err := NewRequester(dealer, WithLogger(zaptest.NewLogger(t)))
 	require.NoError(t, err)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	got := make(chan *Future[[][]byte], 1)
 	go func() { got <- r.Request(ctx, []byte("nowhere")) }()
@@ -440,8 +441,8 @@ func TestRequesterCloseWhileSending(t *testing.T) {
 // TestRequesterSocketFails: when the socket is closed under the Requester
 // (here by its Context), pending and later requests fail with that error.
 func TestRequesterSocketFails(t *testing.T) {
-	c := newZContext(t)
-	srv := newZContext(t)
+	c := zmqtest.NewContext(t)
+	srv := zmqtest.NewContext(t)
 	router, err := srv.NewSocket(zmq4.ROUTER)
 	require.NoError(t, err)
 	require.NoError(t, router.Bind("tcp://127.0.0.1:*"))
@@ -453,11 +454,11 @@ func TestRequesterSocketFails(t *testing.T) {
 	require.NoError(t, dealer.Connect(ep))
 	r, err := NewRequester(dealer, WithLogger(zaptest.NewLogger(t)))
 	require.NoError(t, err)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	f := r.Request(ctx, []byte("q"))
 	nextRequest(ctx, t, reqs)
-	closeWithin(t, c)
+	zmqtest.CloseWithin(t, c)
 	res := settledWithin(t, f, time.Second)
 	require.ErrorIs(t, res.Err, zmqevented.ErrClosed)
 	_, err = r.Request(ctx, []byte("later")).Await(ctx)
@@ -470,10 +471,10 @@ func TestRequesterSocketFails(t *testing.T) {
 // and the server never sees more than the bound outstanding.
 func TestRequesterMaxInFlight(t *testing.T) {
 	t.Run("WaitsForSlot", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		router, r := newRouterRequester(t, c, inproc(t), WithMaxInFlight(2))
 		reqs := heldRequests(t, router)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 
 		a := r.Request(ctx, []byte("a"))
 		r.Request(ctx, []byte("b"))
@@ -504,10 +505,10 @@ func TestRequesterMaxInFlight(t *testing.T) {
 
 	t.Run("BoundHolds", func(t *testing.T) {
 		const limit = 4
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		router, r := newRouterRequester(t, c, inproc(t), WithMaxInFlight(limit))
 		reqs := heldRequests(t, router)
-		ctx := testCtx(t, 30*time.Second)
+		ctx := zmqtest.Ctx(t, 30*time.Second)
 
 		var maxSeen int
 		srvDone := make(chan struct{})
@@ -560,9 +561,9 @@ func TestRequesterMaxInFlight(t *testing.T) {
 }
 
 func TestRequesterErrors(t *testing.T) {
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	_, r := newRouterRequester(t, c, inproc(t))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	_, err := r.Request(ctx).Await(ctx)
 	require.ErrorIs(t, err, zmqevented.ErrNoFrames)
@@ -581,8 +582,8 @@ func TestRequesterErrors(t *testing.T) {
 // wire format, out of order (testdata/router_server.py).
 func TestRequesterPyzmqRouter(t *testing.T) {
 	const n = 300
-	py := pyzmq(t)
-	ctx := testCtx(t, 60*time.Second)
+	py := zmqtest.Python(t)
+	ctx := zmqtest.Ctx(t, 60*time.Second)
 	cmd := exec.CommandContext(ctx, py, "testdata/router_server.py", strconv.Itoa(n))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -602,7 +603,7 @@ func TestRequesterPyzmqRouter(t *testing.T) {
 	ep = strings.TrimSpace(ep)
 	require.True(t, strings.HasPrefix(ep, "tcp://127.0.0.1:"), ep)
 
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	dealer, err := c.NewSocket(zmq4.DEALER)
 	require.NoError(t, err)
 	require.NoError(t, dealer.Connect(ep))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"strconv"
 	"sync"
 	"testing"
@@ -13,41 +12,10 @@ import (
 
 	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap/zaptest"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
-
-// termTimeout bounds Context.Close in every socket test: libzmq threads are
-// invisible to goleak, so a context that does not terminate is a leak too.
-const termTimeout = 5 * time.Second
-
-// newZContext returns a zmqevented.Context (linger 0, test logger) whose
-// Close must return within termTimeout when the test ends.
-func newZContext(t testing.TB, opts ...zmqevented.Option) *zmqevented.Context {
-	t.Helper()
-	opts = append([]zmqevented.Option{zmqevented.WithLogger(zaptest.NewLogger(t)), zmqevented.WithLinger(0)}, opts...)
-	c, err := zmqevented.NewContext(opts...)
-	require.NoError(t, err)
-	t.Cleanup(func() { closeWithin(t, c) })
-	return c
-}
-
-// closeWithin closes c and fails the test unless that returns within
-// termTimeout.
-func closeWithin(t testing.TB, c *zmqevented.Context) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- c.Close() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			require.ErrorIs(t, err, zmqevented.ErrClosed)
-		}
-	case <-time.After(termTimeout):
-		t.Errorf("zmq context did not terminate within %v", termTimeout)
-	}
-}
 
 // socketPair makes a socket of type bt bound to endpoint and a socket of type
 // ct connected to it.
@@ -67,14 +35,6 @@ func socketPair(t testing.TB, c *zmqevented.Context, endpoint string, bt, ct zmq
 // inproc returns an inproc endpoint unique to the test.
 func inproc(t testing.TB) string { return "inproc://" + t.Name() }
 
-// testCtx returns a context bounded by d and cancelled when the test ends.
-func testCtx(t testing.TB, d time.Duration) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 func strs(m [][]byte) []string {
 	out := make([]string, len(m))
 	for i, f := range m {
@@ -90,28 +50,11 @@ func startedGoroutine[T any](f *Future[T]) bool {
 	return ok
 }
 
-// pyzmq returns a Python interpreter that can import zmq. A test that needs
-// one fails (never skips) without it.
-func pyzmq(t testing.TB) string {
-	t.Helper()
-	for _, py := range []string{"python3", "/usr/bin/python3"} {
-		path, err := exec.LookPath(py)
-		if err != nil {
-			continue
-		}
-		if exec.Command(path, "-c", "import zmq").Run() == nil {
-			return path
-		}
-	}
-	t.Fatalf("no python3 that can import zmq (pyzmq) among python3 and /usr/bin/python3; run `make deps` (Debian: apt-get install python3-zmq)")
-	return ""
-}
-
 func TestRecv(t *testing.T) {
 	t.Run("ReadyWithoutGoroutine", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		pull, push := socketPair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 		require.NoError(t, push.Send(ctx, []byte("a"), []byte("b")))
 		require.NoError(t, pull.WaitReadable(ctx))
 
@@ -124,9 +67,9 @@ func TestRecv(t *testing.T) {
 	})
 
 	t.Run("WaitsInOneGoroutine", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		pull, push := socketPair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 
 		f := Recv(ctx, pull)
 		require.True(t, startedGoroutine(f))
@@ -138,9 +81,9 @@ func TestRecv(t *testing.T) {
 	})
 
 	t.Run("CancelLeavesMessage", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		pull, push := socketPair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 		stop := errors.New("stop")
 
 		f := Recv(ctx, pull)
@@ -156,9 +99,9 @@ func TestRecv(t *testing.T) {
 	})
 
 	t.Run("CtxEndsWait", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		pull, push := socketPair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 
 		done, cancel := context.WithCancel(ctx)
 		cancel()
@@ -179,9 +122,9 @@ func TestRecv(t *testing.T) {
 	})
 
 	t.Run("Closed", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		pull, _ := socketPair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 
 		f := Recv(ctx, pull)
 		require.NoError(t, pull.Close())
@@ -198,9 +141,9 @@ func TestRecv(t *testing.T) {
 // succeeded, whether or not it was cancelled.
 func TestRecvCancelNeverLoses(t *testing.T) {
 	const n = 2000
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	pull, push := socketPair(t, c, "tcp://127.0.0.1:*", zmq4.PULL, zmq4.PUSH)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zmqtest.Ctx(t, 60*time.Second)
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -241,9 +184,9 @@ func TestRecvCancelNeverLoses(t *testing.T) {
 
 func TestSend(t *testing.T) {
 	t.Run("ReadyWithoutGoroutine", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		pull, push := socketPair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 
 		f := Send(ctx, push, []byte("x"), []byte("y"))
 		r, ok := f.Result()
@@ -256,8 +199,8 @@ func TestSend(t *testing.T) {
 	})
 
 	t.Run("WaitsForPeer", func(t *testing.T) {
-		c := newZContext(t)
-		ctx := testCtx(t, 10*time.Second)
+		c := zmqtest.NewContext(t)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 		push, err := c.NewSocket(zmq4.PUSH)
 		require.NoError(t, err)
 		require.NoError(t, push.Bind(inproc(t)))
@@ -284,9 +227,9 @@ func TestSend(t *testing.T) {
 	})
 
 	t.Run("Errors", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		_, push := socketPair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 
 		_, err := Send(ctx, push).Await(ctx)
 		require.ErrorIs(t, err, zmqevented.ErrNoFrames)
@@ -331,10 +274,10 @@ func repEcho(t testing.TB, rep *zmqevented.Socket, delay func() time.Duration) {
 
 func TestRequest(t *testing.T) {
 	t.Run("RoundTrips", func(t *testing.T) {
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		rep, req := socketPair(t, c, inproc(t), zmq4.REP, zmq4.REQ)
 		repEcho(t, rep, nil)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 		for i := range 100 {
 			msg, err := Request(ctx, req, []byte("q"), []byte(strconv.Itoa(i))).Await(ctx)
 			require.NoError(t, err)
@@ -346,9 +289,9 @@ func TestRequest(t *testing.T) {
 		// The REQ state machine: a cancelled Request leaves the socket
 		// awaiting its reply; the next Request fails with EFSM until that
 		// reply is received.
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		rep, req := socketPair(t, c, inproc(t), zmq4.REP, zmq4.REQ)
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 
 		f := Request(ctx, req, []byte("one"))
 		got, err := rep.Recv(ctx)
@@ -379,12 +322,12 @@ func TestRequest(t *testing.T) {
 	t.Run("RelaxedCorrelated", func(t *testing.T) {
 		// With REQ_RELAXED and REQ_CORRELATE the socket can send after a
 		// cancelled Request, and libzmq drops the late reply.
-		c := newZContext(t)
+		c := zmqtest.NewContext(t)
 		rep, req := socketPair(t, c, inproc(t), zmq4.REP, zmq4.REQ,
 			zmqevented.WithSockopt("REQ_RELAXED", func(s *zmq4.Socket) error { return s.SetReqRelaxed(1) }),
 			zmqevented.WithSockopt("REQ_CORRELATE", func(s *zmq4.Socket) error { return s.SetReqCorrelate(1) }))
 		repEcho(t, rep, func() time.Duration { return 30 * time.Millisecond })
-		ctx := testCtx(t, 10*time.Second)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 
 		f := Request(ctx, req, []byte("abandoned"))
 		time.Sleep(5 * time.Millisecond)
@@ -398,8 +341,8 @@ func TestRequest(t *testing.T) {
 	})
 
 	t.Run("SendWaits", func(t *testing.T) {
-		c := newZContext(t)
-		ctx := testCtx(t, 10*time.Second)
+		c := zmqtest.NewContext(t)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 		req, err := c.NewSocket(zmq4.REQ)
 		require.NoError(t, err)
 		require.NoError(t, req.Connect(inproc(t)))
@@ -417,8 +360,8 @@ func TestRequest(t *testing.T) {
 	})
 
 	t.Run("Errors", func(t *testing.T) {
-		c := newZContext(t)
-		ctx := testCtx(t, 10*time.Second)
+		c := zmqtest.NewContext(t)
+		ctx := zmqtest.Ctx(t, 10*time.Second)
 		dealer, err := c.NewSocket(zmq4.DEALER)
 		require.NoError(t, err)
 		_, err = Request(ctx, dealer, []byte("x")).Await(ctx)
@@ -437,9 +380,9 @@ func TestRequest(t *testing.T) {
 
 // ExampleRecv-style smoke check that the futures compose with the core.
 func TestSocketFuturesCompose(t *testing.T) {
-	c := newZContext(t)
+	c := zmqtest.NewContext(t)
 	pull, push := socketPair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	fs := make([]*Future[[][]byte], 3)
 	for i := range fs {

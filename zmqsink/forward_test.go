@@ -14,6 +14,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqsink"
 )
@@ -46,13 +47,13 @@ func TestZeroLossUnderBackpressure(t *testing.T) {
 		pause   = 20 * time.Millisecond
 		maxHeap = 32 << 20
 	)
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	// inproc, so that the HWMs are the only buffers: over tcp the kernel's socket
 	// buffers would absorb a pause's worth of small messages on their own.
 	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name(), zmqevented.WithRecvHWM(100))
 	push := connect(t, c, zmq4.PUSH, ep, zmqevented.WithSendHWM(100))
 	k := newSink(t, push, zmqsink.WithQueue(slots))
-	ctx := testCtx(t, 120*time.Second)
+	ctx := zmqtest.Ctx(t, 120*time.Second)
 
 	var fwdErr error
 	var wg sync.WaitGroup
@@ -97,11 +98,11 @@ func TestZeroLossUnderBackpressure(t *testing.T) {
 // TestForwardItems: Forward sends [][]byte, []byte and string items, stops at an error
 // item and at an item of another type.
 func TestForwardItems(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name())
 	push := connect(t, c, zmq4.PUSH, ep)
 	k := newSink(t, push)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	items := func(vs ...any) rxgo.Observable {
 		return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 			for _, v := range vs {
@@ -136,11 +137,11 @@ func TestForwardItems(t *testing.T) {
 // waits for the next item, and cancels the Observable's producer (goleak checks that
 // no goroutine is left behind).
 func TestForwardStops(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name())
 	push := connect(t, c, zmq4.PUSH, ep)
 	k := newSink(t, push)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	// A source that emits one item and then waits for its context.
 	stalled := func(stopped chan<- struct{}) rxgo.Observable {
@@ -197,11 +198,11 @@ func TestForwardStops(t *testing.T) {
 // TestForwardChan covers ForwardChan: it sends until the channel closes, and returns
 // on its context and on a failed sink.
 func TestForwardChan(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name())
 	push := connect(t, c, zmq4.PUSH, ep)
 	k := newSink(t, push)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	src := make(chan [][]byte, 3)
 	src <- [][]byte{[]byte("a")}
@@ -226,11 +227,11 @@ func TestForwardChan(t *testing.T) {
 // TestForwardSeq covers ForwardSeq: it sends until the iterator ends, returns its
 // error, and stops the iteration when the sink refuses.
 func TestForwardSeq(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name())
 	push := connect(t, c, zmq4.PUSH, ep)
 	k := newSink(t, push)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	boom := errors.New("boom")
 	yielded := 0

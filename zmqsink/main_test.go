@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,42 +12,13 @@ import (
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqsink"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// termTimeout bounds Context.Close at the end of every test: libzmq's threads are
-// invisible to goleak, so a context that does not terminate is a leak of its own.
-const termTimeout = 5 * time.Second
-
-// newContext returns a Context (linger 0) whose Close must return within termTimeout
-// when the test ends.
-func newContext(t testing.TB, opts ...zmqevented.Option) *zmqevented.Context {
-	t.Helper()
-	opts = append([]zmqevented.Option{zmqevented.WithLogger(zaptest.NewLogger(t)), zmqevented.WithLinger(0)}, opts...)
-	c, err := zmqevented.NewContext(opts...)
-	require.NoError(t, err)
-	t.Cleanup(func() { closeWithin(t, c) })
-	return c
-}
-
-// closeWithin fails t if c.Close takes longer than termTimeout.
-func closeWithin(t testing.TB, c *zmqevented.Context) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- c.Close() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			require.ErrorIs(t, err, zmqevented.ErrClosed)
-		}
-	case <-time.After(termTimeout):
-		t.Errorf("zmq context did not terminate within %v", termTimeout)
-	}
 }
 
 // newSink makes a sink on s with a test logger; the test's cleanup closes it (before
@@ -59,24 +29,13 @@ func newSink(t testing.TB, s *zmqevented.Socket, opts ...zmqsink.Option) *zmqsin
 	k, err := zmqsink.New(s, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), termTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), zmqtest.TermTimeout)
 		defer cancel()
 		if err := k.Close(ctx); err != nil && !errors.Is(err, zmqsink.ErrClosed) {
 			t.Errorf("closing the sink at cleanup: %v", err)
 		}
 	})
 	return k
-}
-
-// endpoints lists an endpoint to bind per transport: a unique inproc name, an ipc
-// socket in the test's temp dir, and an ephemeral tcp port.
-func endpoints(t testing.TB) map[string]string {
-	t.Helper()
-	return map[string]string{
-		"inproc": "inproc://" + t.Name(),
-		"ipc":    "ipc://" + filepath.Join(t.TempDir(), "s"),
-		"tcp":    "tcp://127.0.0.1:*",
-	}
 }
 
 // bind makes a socket of type typ bound to endpoint and returns it with the endpoint
@@ -98,14 +57,6 @@ func connect(t testing.TB, c *zmqevented.Context, typ zmq4.Type, endpoint string
 	require.NoError(t, err)
 	require.NoError(t, s.Connect(endpoint))
 	return s
-}
-
-// testCtx returns a context bounded by d, cancelled when the test ends.
-func testCtx(t testing.TB, d time.Duration) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // seq encodes i as an 8-byte frame; unseq decodes it.

@@ -13,13 +13,15 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/zmqasync/zmqasync/zmqsink"
+
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 )
 
 // TestPermitsDeterministic checks the slot accounting in a synctest bubble, where
 // time is fake and "blocked" is exact: only permits are used, so the writer stays idle
 // and nothing waits on the socket.
 func TestPermitsDeterministic(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	synctest.Test(t, func(t *testing.T) {
 		k, err := zmqsink.New(push, zmqsink.WithQueue(2), zmqsink.WithCloseSocket(false), zmqsink.WithLogger(zaptest.NewLogger(t)))

@@ -13,12 +13,13 @@ import (
 	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqsink"
 )
 
 func TestNewRejects(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, err := c.NewSocket(zmq4.PUSH)
 	require.NoError(t, err)
 	pull, err := c.NewSocket(zmq4.PULL)
@@ -52,13 +53,13 @@ func TestNewRejects(t *testing.T) {
 // TestSendReceive moves messages of one and several frames through a sink over every
 // transport and checks content and order.
 func TestSendReceive(t *testing.T) {
-	for name, endpoint := range endpoints(t) {
+	for name, endpoint := range zmqtest.Endpoints(t) {
 		t.Run(name, func(t *testing.T) {
-			c := newContext(t)
+			c := zmqtest.NewContext(t)
 			pull, ep := bind(t, c, zmq4.PULL, endpoint)
 			push := connect(t, c, zmq4.PUSH, ep)
 			k := newSink(t, push)
-			ctx := testCtx(t, 10*time.Second)
+			ctx := zmqtest.Ctx(t, 10*time.Second)
 			const n = 500
 			for i := range n {
 				frames := [][]byte{seq(uint64(i))}
@@ -90,11 +91,11 @@ func TestSendReceive(t *testing.T) {
 // TestReserve: Reserve blocks at capacity and honours its context, TryReserve returns
 // ErrFull, Release and Permit.Send give slots back, and a permit works once.
 func TestReserve(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	// A PUSH without a peer takes nothing: every accepted message stays in the queue.
 	push, ep := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push, zmqsink.WithQueue(4))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 
 	permits := make([]*zmqsink.Permit, 4)
 	for i := range permits {
@@ -202,10 +203,10 @@ func TestReserve(t *testing.T) {
 
 // TestCloseRefusesWaiters: a Reserve waiting when Close begins returns ErrClosed.
 func TestCloseRefusesWaiters(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push, zmqsink.WithQueue(1))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, k.Send(ctx, []byte("stuck")))
 	errc := make(chan error, 1)
 	go func() { errc <- k.Send(ctx, []byte("waits")) }()
@@ -224,11 +225,11 @@ func TestCloseRefusesWaiters(t *testing.T) {
 func TestConcurrentSenders(t *testing.T) {
 	for _, name := range []string{"inproc", "tcp"} {
 		t.Run(name, func(t *testing.T) {
-			c := newContext(t)
-			pull, ep := bind(t, c, zmq4.PULL, endpoints(t)[name], zmqevented.WithRecvHWM(20))
+			c := zmqtest.NewContext(t)
+			pull, ep := bind(t, c, zmq4.PULL, zmqtest.Endpoints(t)[name], zmqevented.WithRecvHWM(20))
 			push := connect(t, c, zmq4.PUSH, ep, zmqevented.WithSendHWM(20))
 			k := newSink(t, push, zmqsink.WithQueue(8))
-			ctx := testCtx(t, 30*time.Second)
+			ctx := zmqtest.Ctx(t, 30*time.Second)
 			const senders, each = 16, 3000
 
 			var wg sync.WaitGroup
@@ -276,10 +277,10 @@ func TestConcurrentSenders(t *testing.T) {
 // TestCloseFlushes: Close with queued messages hands them all to libzmq within its
 // context, and with WithCloseSocket(false) leaves the socket open.
 func TestCloseFlushes(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, ep := bind(t, c, zmq4.PUSH, "tcp://127.0.0.1:*", zmqevented.WithSendHWM(5))
 	k := newSink(t, push, zmqsink.WithQueue(64), zmqsink.WithCloseSocket(false))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	const n = 50
 	for i := range n {
 		require.NoError(t, k.Send(ctx, seq(uint64(i))))
@@ -315,10 +316,10 @@ func TestCloseFlushes(t *testing.T) {
 // TestCloseExpired: Close with an expired context returns every unsent message, in
 // order, both those the writer held and those still queued.
 func TestCloseExpired(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push) // 64 slots; the writer takes 16 at a time
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	const n = 40
 	var want [][][]byte
 	for i := range n {
@@ -348,10 +349,10 @@ func TestCloseExpired(t *testing.T) {
 // TestFlushHonoursContext: Flush waits for the hand-off, returns the context's cause
 // when it ends first, and loses nothing by it.
 func TestFlushHonoursContext(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, ep := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, k.Send(ctx, []byte("a")))
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
@@ -371,10 +372,10 @@ func TestFlushHonoursContext(t *testing.T) {
 // TestStickyFailure: a transport error met by the writer fails the sink; the queued
 // messages come back once, and every later call returns the error.
 func TestStickyFailure(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	const n = 30
 	for i := range n {
 		require.NoError(t, k.Send(ctx, seq(uint64(i))))
@@ -415,11 +416,11 @@ func TestStickyFailure(t *testing.T) {
 // TestStickyFailureFastPath: a transport error met by Send itself (REQ refuses a second
 // request with EFSM) is returned to that Send, which accepted nothing, and sticks.
 func TestStickyFailureFastPath(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	rep, ep := bind(t, c, zmq4.REP, "inproc://"+t.Name())
 	req := connect(t, c, zmq4.REQ, ep)
 	k := newSink(t, req)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, k.Send(ctx, []byte("q1")))
 	m, err := rep.Recv(ctx)
 	require.NoError(t, err)
@@ -441,10 +442,10 @@ func TestStickyFailureFastPath(t *testing.T) {
 // such message (counted in Dropped, returned by Flush), never leaves half a message to
 // swallow the next, and every message a peer receives is whole.
 func TestMidMessagePeerDeath(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	push, ep := bind(t, c, zmq4.PUSH, "tcp://127.0.0.1:*", zmqevented.WithSendHWM(10))
 	k := newSink(t, push)
-	ctx := testCtx(t, 60*time.Second)
+	ctx := zmqtest.Ctx(t, 60*time.Second)
 	const frames = 200
 	message := func(i uint64) [][]byte {
 		m := make([][]byte, frames)
@@ -533,12 +534,12 @@ func TestMidMessagePeerDeath(t *testing.T) {
 // TestXPubNoDrop: an XPUB with XPUB_NODROP waits while its subscriber lags, without
 // spinning, and loses nothing.
 func TestXPubNoDrop(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	// inproc: over tcp or ipc the kernel's socket buffers would hold thousands of small
 	// messages between the HWMs, and the subscriber's stall would not reach the sink.
 	xpub, ep := bind(t, c, zmq4.XPUB, "inproc://"+t.Name(), zmqevented.WithXPubNoDrop(true), zmqevented.WithSendHWM(10))
 	sub := connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""), zmqevented.WithRecvHWM(10))
-	ctx := testCtx(t, 30*time.Second)
+	ctx := zmqtest.Ctx(t, 30*time.Second)
 	m, err := xpub.Recv(ctx) // the subscription has arrived: nothing is dropped for want of it
 	require.NoError(t, err)
 	require.Equal(t, [][]byte{{1}}, m)
@@ -596,14 +597,14 @@ func cpuTime(t testing.TB) time.Duration {
 func TestPubWithoutSubscribers(t *testing.T) {
 	for _, name := range []string{"tcp", "ipc"} {
 		t.Run(name, func(t *testing.T) {
-			c := newContext(t)
+			c := zmqtest.NewContext(t)
 			pub, err := c.NewSocket(zmq4.PUB)
 			require.NoError(t, err)
 			k := newSink(t, pub, zmqsink.WithPeerTracking(true))
-			require.NoError(t, pub.Bind(endpoints(t)[name]))
+			require.NoError(t, pub.Bind(zmqtest.Endpoints(t)[name]))
 			ep, err := pub.LastEndpoint()
 			require.NoError(t, err)
-			ctx := testCtx(t, 20*time.Second)
+			ctx := zmqtest.Ctx(t, 20*time.Second)
 
 			for i := range 100 {
 				require.NoError(t, k.Send(ctx, seq(uint64(i))))
@@ -658,10 +659,10 @@ func TestPubWithoutSubscribers(t *testing.T) {
 // TestPubWithoutTracking documents the default: libzmq drops silently and so does the
 // count.
 func TestPubWithoutTracking(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	pub, _ := bind(t, c, zmq4.PUB, "inproc://"+t.Name())
 	k := newSink(t, pub)
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	for i := range 10 {
 		require.NoError(t, k.Send(ctx, seq(uint64(i))))
 	}
@@ -672,10 +673,10 @@ func TestPubWithoutTracking(t *testing.T) {
 // TestRouterMandatory: a message for an unknown peer is refused (EHOSTUNREACH), counted
 // and returned by Flush; the sink carries on.
 func TestRouterMandatory(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	router, ep := bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
 	dealer := connect(t, c, zmq4.DEALER, ep, zmqevented.WithRoutingID("known"))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, dealer.Send(ctx, []byte("hello"))) // the router learns the peer
 	m, err := router.Recv(ctx)
 	require.NoError(t, err)
@@ -699,10 +700,10 @@ func TestRouterMandatory(t *testing.T) {
 // TestReportCapsKeptFailures: per-message failures beyond the queue length are counted
 // but not kept.
 func TestReportCapsKeptFailures(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	router, _ := bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
 	k := newSink(t, router, zmqsink.WithQueue(4))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	for i := range 10 {
 		require.NoError(t, k.Send(ctx, []byte("nobody"), seq(uint64(i))))
 	}
@@ -729,14 +730,14 @@ func TestSendErrorMessage(t *testing.T) {
 // TestPeerTrackingLeavesSocket: with WithCloseSocket(false), Close stops the monitor
 // and its goroutine but leaves the socket working.
 func TestPeerTrackingLeavesSocket(t *testing.T) {
-	c := newContext(t)
+	c := zmqtest.NewContext(t)
 	xpub, err := c.NewSocket(zmq4.XPUB)
 	require.NoError(t, err)
 	k := newSink(t, xpub, zmqsink.WithPeerTracking(true), zmqsink.WithCloseSocket(false))
-	ep := endpoints(t)["ipc"]
+	ep := zmqtest.Endpoints(t)["ipc"]
 	require.NoError(t, xpub.Bind(ep))
 	sub := connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""))
-	ctx := testCtx(t, 10*time.Second)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
 	m, err := xpub.Recv(ctx) // receiving on the sink's socket is fine
 	require.NoError(t, err)
 	require.Equal(t, [][]byte{{1}}, m)

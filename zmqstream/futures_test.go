@@ -14,6 +14,8 @@ import (
 
 	"github.com/zmqasync/zmqasync/zmqfuture"
 	"github.com/zmqasync/zmqasync/zmqstream"
+
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 )
 
 // calls records FlatMapFuture's calls of fn: one promise per input, in call order.
@@ -208,9 +210,9 @@ func TestFirst(t *testing.T) {
 // future each; closing the Stream stops everything, even with futures pending.
 func TestFlatMapFutureOnStream(t *testing.T) {
 	noLeaks(t)
-	c := newContext(t)
-	ctx := testCtx(t, time.Minute)
-	router, dealer := pair(t, c, inproc(t), zmq4.ROUTER, zmq4.DEALER, nil, nil)
+	c := zmqtest.NewContext(t)
+	ctx := zmqtest.Ctx(t, time.Minute)
+	router, dealer := zmqtest.Pair(t, c, inproc(t), zmq4.ROUTER, zmq4.DEALER, nil, nil)
 	st := newStream(t, router)
 	pending := zmqfuture.NewPromise[[][]byte]() // request "hold" never gets an answer
 	replies := zmqstream.FlatMapFuture(st.Observable(), func(_ context.Context, req [][]byte) *zmqfuture.Future[[][]byte] {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
@@ -19,35 +18,6 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// termTimeout bounds Context.Close in every test: libzmq threads are invisible to
-// goleak, so a context that does not terminate is a leak of its own.
-const termTimeout = 5 * time.Second
-
-// newContext returns a Context whose Close must return within termTimeout at the end
-// of the test.
-func newContext(t testing.TB, opts ...zmqevented.Option) *zmqevented.Context {
-	t.Helper()
-	opts = append([]zmqevented.Option{zmqevented.WithLogger(zaptest.NewLogger(t)), zmqevented.WithLinger(0)}, opts...)
-	c, err := zmqevented.NewContext(opts...)
-	require.NoError(t, err)
-	t.Cleanup(func() { closeWithin(t, c) })
-	return c
-}
-
-func closeWithin(t testing.TB, c *zmqevented.Context) {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- c.Close() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			require.ErrorIs(t, err, zmqevented.ErrClosed)
-		}
-	case <-time.After(termTimeout):
-		t.Errorf("zmq context did not terminate within %v", termTimeout)
-	}
-}
-
 // noLeaks fails the test if goroutines started during it are still running once its
 // cleanups (the context's Close among them) have run. Call it first.
 func noLeaks(t *testing.T) {
@@ -56,30 +26,7 @@ func noLeaks(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
 }
 
-// pair makes a bound socket of type bt and a socket of type ct connected to it over
-// endpoint ("inproc://…" names are made unique per test).
-func pair(t testing.TB, c *zmqevented.Context, endpoint string, bt, ct zmq4.Type, bopts, copts []zmqevented.Option) (bound, connected *zmqevented.Socket) {
-	t.Helper()
-	bound, err := c.NewSocket(bt, bopts...)
-	require.NoError(t, err)
-	require.NoError(t, bound.Bind(endpoint))
-	ep, err := bound.LastEndpoint()
-	require.NoError(t, err)
-	connected, err = c.NewSocket(ct, copts...)
-	require.NoError(t, err)
-	require.NoError(t, connected.Connect(ep))
-	return bound, connected
-}
-
 func inproc(t testing.TB) string { return "inproc://" + t.Name() }
-
-// testCtx returns a context bounded by d, cancelled at the end of the test.
-func testCtx(t testing.TB, d time.Duration) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // seq encodes i as an 8-byte frame; unseq decodes it.
 func seq(i int) []byte {

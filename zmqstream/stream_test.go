@@ -15,6 +15,7 @@ import (
 	"github.com/reactivex/rxgo/v2"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqstream"
 )
@@ -100,10 +101,10 @@ func TestBackpressure(t *testing.T) {
 	for _, form := range consumerForms {
 		t.Run(form.name, func(t *testing.T) {
 			noLeaks(t)
-			c := newContext(t)
-			pull, push := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH,
+			c := zmqtest.NewContext(t)
+			pull, push := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH,
 				[]zmqevented.Option{zmqevented.WithRecvHWM(hwm)}, []zmqevented.Option{zmqevented.WithSendHWM(hwm)})
-			ctx := testCtx(t, time.Minute)
+			ctx := zmqtest.Ctx(t, time.Minute)
 			st := newStream(t, pull, zmqstream.WithBuffer(form.buffer))
 			next, stop := form.start(ctx, t, st)
 			held := form.held
@@ -150,11 +151,11 @@ func TestSlowSubscriberDropsWithBoundedMemory(t *testing.T) {
 		size    = 16 << 10
 		heapCap = 32 << 20 // far below the n*size = 320 MiB published
 	)
-	c := newContext(t)
-	pub, sub := pair(t, c, inproc(t), zmq4.PUB, zmq4.SUB,
+	c := zmqtest.NewContext(t)
+	pub, sub := zmqtest.Pair(t, c, inproc(t), zmq4.PUB, zmq4.SUB,
 		[]zmqevented.Option{zmqevented.WithSendHWM(hwm)},
 		[]zmqevented.Option{zmqevented.WithRecvHWM(hwm), zmqevented.WithSubscribe("")})
-	ctx := testCtx(t, time.Minute)
+	ctx := zmqtest.Ctx(t, time.Minute)
 	st := newStream(t, sub)
 
 	payload := make([]byte, size)
@@ -262,9 +263,9 @@ func millionCount() int {
 func TestObservableMapManyInOrder(t *testing.T) {
 	noLeaks(t)
 	n := millionCount()
-	c := newContext(t)
-	pull, push := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
-	ctx := testCtx(t, 5*time.Minute)
+	c := zmqtest.NewContext(t)
+	pull, push := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+	ctx := zmqtest.Ctx(t, 5*time.Minute)
 	st := newStream(t, pull)
 
 	senderDone := make(chan error, 1)
@@ -321,9 +322,9 @@ func TestClose(t *testing.T) {
 		for _, form := range []string{"C", "Observable", "Subscribe"} {
 			t.Run(form, func(t *testing.T) {
 				noLeaks(t)
-				c := newContext(t)
-				pull, push := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
-				ctx := testCtx(t, time.Minute)
+				c := zmqtest.NewContext(t)
+				pull, push := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+				ctx := zmqtest.Ctx(t, time.Minute)
 				st := newStream(t, pull)
 				sendSeq(ctx, t, push, 0, 5)
 				var first [][]byte
@@ -371,9 +372,9 @@ func TestClose(t *testing.T) {
 		for _, form := range []string{"C", "All", "Observable", "Subscribe"} {
 			t.Run(form, func(t *testing.T) {
 				noLeaks(t)
-				c := newContext(t)
-				pull, _ := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
-				ctx := testCtx(t, time.Minute)
+				c := zmqtest.NewContext(t)
+				pull, _ := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+				ctx := zmqtest.Ctx(t, time.Minute)
 				st := newStream(t, pull)
 				var ended <-chan struct{}
 				switch form {
@@ -406,8 +407,8 @@ func TestClose(t *testing.T) {
 
 	t.Run("twice", func(t *testing.T) {
 		noLeaks(t)
-		c := newContext(t)
-		pull, _ := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+		c := zmqtest.NewContext(t)
+		pull, _ := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
 		st := newStream(t, pull)
 		_ = st.C()
 		require.NoError(t, st.Close())
@@ -420,8 +421,8 @@ func TestClose(t *testing.T) {
 
 	t.Run("concurrently", func(t *testing.T) {
 		noLeaks(t)
-		c := newContext(t)
-		pull, _ := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+		c := zmqtest.NewContext(t)
+		pull, _ := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
 		st := newStream(t, pull)
 		_ = st.Subscribe(t.Context(), 0, zmqstream.Block)
 		errs := make(chan error, 4)
@@ -441,9 +442,9 @@ func TestClose(t *testing.T) {
 
 	t.Run("from inside the consumer", func(t *testing.T) {
 		noLeaks(t)
-		c := newContext(t)
-		pull, push := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
-		ctx := testCtx(t, time.Minute)
+		c := zmqtest.NewContext(t)
+		pull, push := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+		ctx := zmqtest.Ctx(t, time.Minute)
 		sendSeq(ctx, t, push, 0, 3)
 		st := newStream(t, pull)
 		got := 0
@@ -460,8 +461,8 @@ func TestClose(t *testing.T) {
 
 	t.Run("owned socket", func(t *testing.T) {
 		noLeaks(t)
-		c := newContext(t)
-		pull, _ := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+		c := zmqtest.NewContext(t)
+		pull, _ := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
 		st := newStream(t, pull, zmqstream.WithCloseSocket(true))
 		_ = st.C()
 		require.NoError(t, st.Close())
@@ -566,9 +567,9 @@ func TestStopAndResume(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			noLeaks(t)
 			for _, buffer := range []int{0, 3} {
-				c := newContext(t)
-				pull, push := pair(t, c, "inproc://"+t.Name()+strconv.Itoa(buffer), zmq4.PULL, zmq4.PUSH, nil, nil)
-				ctx := testCtx(t, time.Minute)
+				c := zmqtest.NewContext(t)
+				pull, push := zmqtest.Pair(t, c, "inproc://"+t.Name()+strconv.Itoa(buffer), zmq4.PULL, zmq4.PUSH, nil, nil)
+				ctx := zmqtest.Ctx(t, time.Minute)
 				sendSeq(ctx, t, push, 0, total)
 
 				st1 := newStream(t, pull, zmqstream.WithBuffer(buffer))
@@ -600,8 +601,8 @@ func TestStopAndResume(t *testing.T) {
 // over tcp, then ends when the monitored socket closes.
 func TestMonitorTCP(t *testing.T) {
 	noLeaks(t)
-	c := newContext(t)
-	ctx := testCtx(t, time.Minute)
+	c := zmqtest.NewContext(t)
+	ctx := zmqtest.Ctx(t, time.Minute)
 	router, err := c.NewSocket(zmq4.ROUTER)
 	require.NoError(t, err)
 	require.NoError(t, router.Bind("tcp://127.0.0.1:*"))
@@ -648,8 +649,8 @@ func TestMonitorTCP(t *testing.T) {
 // The accepting side, through the Observable form; the monitor's ctx closes it.
 func TestMonitorAcceptedObservable(t *testing.T) {
 	noLeaks(t)
-	c := newContext(t)
-	ctx := testCtx(t, time.Minute)
+	c := zmqtest.NewContext(t)
+	ctx := zmqtest.Ctx(t, time.Minute)
 	router, err := c.NewSocket(zmq4.ROUTER)
 	require.NoError(t, err)
 	require.NoError(t, router.Bind("tcp://127.0.0.1:*"))

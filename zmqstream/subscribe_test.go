@@ -7,6 +7,7 @@ import (
 	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqstream"
 )
@@ -16,9 +17,9 @@ import (
 func TestSubscribeOverSocket(t *testing.T) {
 	noLeaks(t)
 	const n, buffer = 200, 4
-	c := newContext(t)
-	pull, push := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
-	ctx := testCtx(t, time.Minute)
+	c := zmqtest.NewContext(t)
+	pull, push := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+	ctx := zmqtest.Ctx(t, time.Minute)
 	st := newStream(t, pull)
 	first := st.Subscribe(ctx, buffer, zmqstream.DropNewest)
 	every := st.Subscribe(ctx, 0, zmqstream.Block)
@@ -63,8 +64,8 @@ func TestSubscribeOverSocket(t *testing.T) {
 
 func TestNewAndMonitorRefuse(t *testing.T) {
 	noLeaks(t)
-	c := newContext(t)
-	pull, push := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+	c := zmqtest.NewContext(t)
+	pull, push := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
 	tests := []struct {
 		name string
 		fn   func() error
@@ -101,9 +102,9 @@ func TestSocketClosedUnderStream(t *testing.T) {
 	for _, form := range []string{"C", "All", "Observable"} {
 		t.Run(form, func(t *testing.T) {
 			noLeaks(t)
-			c := newContext(t)
-			pull, _ := pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
-			ctx := testCtx(t, time.Minute)
+			c := zmqtest.NewContext(t)
+			pull, _ := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
+			ctx := zmqtest.Ctx(t, time.Minute)
 			st := newStream(t, pull)
 			errs := make(chan error, 1)
 			switch form {
