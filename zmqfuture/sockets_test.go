@@ -21,15 +21,7 @@ import (
 // ct connected to it.
 func socketPair(t testing.TB, c *zmqevented.Context, endpoint string, bt, ct zmq4.Type, copts ...zmqevented.Option) (bound, connected *zmqevented.Socket) {
 	t.Helper()
-	bound, err := c.NewSocket(bt)
-	require.NoError(t, err)
-	require.NoError(t, bound.Bind(endpoint))
-	ep, err := bound.LastEndpoint()
-	require.NoError(t, err)
-	connected, err = c.NewSocket(ct, copts...)
-	require.NoError(t, err)
-	require.NoError(t, connected.Connect(ep))
-	return bound, connected
+	return zmqtest.Pair(t, c, endpoint, bt, ct, nil, copts)
 }
 
 // inproc returns an inproc endpoint unique to the test.
