@@ -26,7 +26,7 @@ test: deps ## run the tests (race detector, shuffled)
 race: deps ## run the concurrency-heavy packages under -race with -cpu=1,4
 	$(GO) test -race -count=1 -cpu=1,4 ./zmqevented/... ./zmqfuture/... ./zmqstream/... ./zmqsink/...
 
-lint: ## golangci-lint, gofmt and go mod tidy -diff
+lint: deps ## golangci-lint, gofmt and go mod tidy -diff
 	$(GOLANGCI_LINT) run $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: unformatted: $$out"; exit 1; fi
 	$(GO) mod tidy -diff
@@ -59,5 +59,6 @@ cover: deps ## test with coverage; writes cover.out and prints the total
 	$(GO) test -count=1 -coverprofile=cover.out $(PKGS)
 	$(GO) tool cover -func=cover.out | tail -n 1
 
-stress: deps ## long soak variants (network namespaces, 30 s load); needs root
-	ZMQASYNC_STRESS=1 $(GO) test -race -count=1 -short=false -timeout 30m $(PKGS)
+stress: deps ## soak: 1,000 sockets for 5 min, then the layers 5 times at -cpu=1,4; needs root
+	ZMQASYNC_SOAK=5m $(GO) test -race -count=1 -timeout 30m -run 'TestManySockets|TestPartition|TestPeerRestart|TestCancelStorm' ./zmqevented/
+	$(GO) test -race -count=5 -cpu=1,4 -timeout 60m ./zmqfuture/... ./zmqstream/... ./zmqsink/...

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"strings"
 
@@ -29,7 +30,8 @@ type AuthPolicy struct {
 	// AnyCurveKey lets in every CURVE client (encryption without client
 	// authentication). It is not the default: an empty CurveKeys denies CURVE clients.
 	AnyCurveKey bool
-	// PlainUsers maps PLAIN usernames to passwords. PLAIN sends them in clear text.
+	// PlainUsers maps PLAIN usernames to passwords (WithAuth copies the map). PLAIN
+	// sends them in clear text.
 	PlainUsers map[string]string
 }
 
@@ -61,7 +63,7 @@ type authorizer struct {
 }
 
 func newAuthorizer(p AuthPolicy) (*authorizer, error) {
-	a := &authorizer{curve: make(map[string]bool), anyCurve: p.AnyCurveKey, plain: p.PlainUsers}
+	a := &authorizer{curve: make(map[string]bool), anyCurve: p.AnyCurveKey, plain: maps.Clone(p.PlainUsers)}
 	var err error
 	if a.deny, err = parsePrefixes(p.Deny); err != nil {
 		return nil, err

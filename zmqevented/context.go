@@ -26,8 +26,11 @@ type Context struct {
 var _ io.Closer = (*Context)(nil)
 
 // NewContext makes a libzmq context. Options given here are defaults for every socket
-// the context makes. It fails with ErrUnsupportedPlatform off Linux, and with an error
-// naming the option for an invalid option.
+// the context makes; WithIOThreads, WithMaxSockets and WithAuth configure the context
+// itself (WithAuth starts the ZAP handler's goroutine, which Close stops). It does not
+// block. It fails with ErrUnsupportedPlatform off Linux, and with an error naming the
+// option for an invalid option; nothing is left running after a failure. The returned
+// Context is safe for concurrent use.
 func NewContext(opts ...Option) (*Context, error) {
 	if err := platformSupported(); err != nil {
 		return nil, err

@@ -73,7 +73,8 @@ func z85Key(raw []byte) (string, error) {
 // SaveCurveKeyPair writes the key pair as two certificate files in dir, in the text
 // format of czmq's zcert that pyzmq's zmq.auth.load_certificate also reads:
 // name.key holds the public key only (mode 0644, safe to hand to peers) and
-// name.key_secret both keys (mode 0600). It returns the two paths.
+// name.key_secret both keys (mode 0600, also when it replaces an existing file). Each
+// file is written whole or not at all. It returns the two paths.
 func SaveCurveKeyPair(dir, name string, kp CurveKeyPair) (public, secret string, err error) {
 	if err := ValidateCurveKey(kp.Public); err != nil {
 		return "", "", err
@@ -83,13 +84,35 @@ func SaveCurveKeyPair(dir, name string, kp CurveKeyPair) (public, secret string,
 	}
 	public = filepath.Join(dir, name+".key")
 	secret = filepath.Join(dir, name+".key_secret")
-	if err := os.WriteFile(public, certText(kp.Public, ""), 0o644); err != nil { //nolint:gosec // a public key is meant to be read
+	if err := writeFileAtomic(public, certText(kp.Public, ""), 0o644); err != nil {
 		return "", "", err
 	}
-	if err := os.WriteFile(secret, certText(kp.Public, kp.Secret), 0o600); err != nil {
+	if err := writeFileAtomic(secret, certText(kp.Public, kp.Secret), 0o600); err != nil {
 		return "", "", err
 	}
 	return public, secret, nil
+}
+
+// writeFileAtomic writes data to a new file in path's directory with mode perm and
+// renames it over path, so that path ends up with exactly perm (os.WriteFile would keep
+// the looser mode of a file already there) and never half written.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.Remove(f.Name()) }() // fails (harmlessly) once renamed
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	return err
 }
 
 func certText(public, secret string) []byte {

@@ -18,7 +18,7 @@ import (
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
-// TestHWMBlocksThenDelivers (test 1): a PUSH with SNDHWM=1 towards a PULL that does not
+// TestHWMBlocksThenDelivers: a PUSH with SNDHWM=1 towards a PULL that does not
 // read stops after a bounded number of messages; once the PULL reads, every message
 // arrives, once, in order.
 func TestHWMBlocksThenDelivers(t *testing.T) {
@@ -80,7 +80,7 @@ func TestHWMBlocksThenDelivers(t *testing.T) {
 	}
 }
 
-// TestBurst (test 2): messages that were queued before the receiver started waiting,
+// TestBurst: messages that were queued before the receiver started waiting,
 // and a burst that lands while it is parked, are all received (one edge, many messages).
 func TestBurst(t *testing.T) {
 	const n = 10_000
@@ -124,7 +124,7 @@ func TestBurst(t *testing.T) {
 	})
 }
 
-// TestPingPong (test 3): REQ/REP and DEALER/ROUTER ping-pong, no stall: 100,000 round
+// TestPingPong: REQ/REP and DEALER/ROUTER ping-pong, no stall: 100,000 round
 // trips over tcp, 20,000 over inproc and ipc (the wake path is the same; the transports
 // run side by side to keep the test short).
 func TestPingPong(t *testing.T) {
@@ -165,7 +165,7 @@ func TestPingPong(t *testing.T) {
 	}
 }
 
-// TestSplitDirections (test 4): on each of two connected DEALERs, one goroutine only
+// TestSplitDirections: on each of two connected DEALERs, one goroutine only
 // sends and another only receives; 200,000 messages each way, in order, no stall.
 func TestSplitDirections(t *testing.T) {
 	const n = 200_000
@@ -200,7 +200,7 @@ func TestSplitDirections(t *testing.T) {
 	})
 }
 
-// TestManyProducers (test 5): 8 goroutines × 100,000 messages into one PUSH, one PULL:
+// TestManyProducers: 8 goroutines × 100,000 messages into one PUSH, one PULL:
 // exact count, each producer's order kept.
 func TestManyProducers(t *testing.T) {
 	const producers, each = 8, 100_000
@@ -237,7 +237,7 @@ func TestManyProducers(t *testing.T) {
 	require.ErrorIs(t, err, zmqevented.ErrWouldBlock)
 }
 
-// TestCancelStorm (test 6): while 100,000 three-frame messages flow, receives are
+// TestCancelStorm: while 100,000 three-frame messages flow, receives are
 // cancelled at random short timeouts; every message is still received exactly once, in
 // order, frames intact. Two receivers share the socket in the second variant.
 func TestCancelStorm(t *testing.T) {

@@ -47,12 +47,14 @@ func (s *Socket) Send(ctx context.Context, frames ...[]byte) error {
 
 // SendMessage is Send for mixed parts, as zmq4.Socket.SendMessage: a string or []byte
 // is one frame, a []string or [][]byte is one frame per element, and anything else is
-// formatted with fmt.Sprint.
+// formatted with fmt.Sprint (see Frames). Blocking, cancellation, errors and
+// goroutine-safety are Send's.
 func (s *Socket) SendMessage(ctx context.Context, parts ...any) error {
 	return s.Send(ctx, Frames(parts...)...)
 }
 
-// Frames flattens parts into frames the way SendMessage does.
+// Frames flattens parts into frames the way SendMessage does. The frames share memory
+// with []byte parts.
 func Frames(parts ...any) [][]byte {
 	frames := make([][]byte, 0, len(parts))
 	for _, p := range parts {
@@ -75,7 +77,9 @@ func Frames(parts ...any) [][]byte {
 }
 
 // TrySend is Send without waiting: it returns ErrWouldBlock (which matches
-// syscall.EAGAIN) when libzmq cannot take the message now, having sent nothing.
+// syscall.EAGAIN) when libzmq cannot take the message now, having sent nothing. It
+// blocks only on the socket's lock. Other errors, the whole-message guarantee and
+// goroutine-safety are Send's; on a closed socket it returns ErrClosed.
 func (s *Socket) TrySend(frames ...[]byte) error {
 	if len(frames) == 0 {
 		return ErrNoFrames
@@ -166,7 +170,9 @@ func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 }
 
 // TryRecv is Recv without waiting: it returns ErrWouldBlock (which matches
-// syscall.EAGAIN) when no message is queued.
+// syscall.EAGAIN) when no message is queued, taking nothing. It blocks only on the
+// socket's lock. Errors and goroutine-safety are Recv's; on a closed socket it
+// returns ErrClosed.
 func (s *Socket) TryRecv() ([][]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -211,13 +217,14 @@ func (s *Socket) recvLocked() (msg [][]byte, again bool, err error) {
 }
 
 // WaitReadable blocks until a Recv would not block (ZMQ_EVENTS reports POLLIN), ctx is
-// done (context.Cause(ctx)) or the socket is closed (ErrClosed). It takes nothing: with
-// several receivers another goroutine may take the message first. For layers that
-// schedule their own receives.
+// done (context.Cause(ctx)) or the socket is closed (ErrClosed), parking in the
+// netpoller like Recv. It takes nothing: with several receivers another goroutine may
+// take the message first. Goroutine-safe. For layers that schedule their own receives.
 func (s *Socket) WaitReadable(ctx context.Context) error { return s.waitReady(ctx, dirIn) }
 
-// WaitWritable is WaitReadable for sending (ZMQ_EVENTS reports POLLOUT). PUB, XPUB and
-// ROUTER always report writable.
+// WaitWritable is WaitReadable for sending (ZMQ_EVENTS reports POLLOUT): it blocks
+// until a Send would not block, ctx is done or the socket is closed, and sends nothing.
+// PUB, XPUB and ROUTER always report writable. Goroutine-safe.
 func (s *Socket) WaitWritable(ctx context.Context) error { return s.waitReady(ctx, dirOut) }
 
 func (s *Socket) waitReady(ctx context.Context, d dir) error {

@@ -17,7 +17,7 @@ import (
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
-// TestCloseWakesWaiters (test 9): Close while 100 goroutines wait in Send and Recv on one
+// TestCloseWakesWaiters: Close while 100 goroutines wait in Send and Recv on one
 // socket: every call returns ErrClosed within 100 ms, no goroutine is left, and the
 // context terminates.
 func TestCloseWakesWaiters(t *testing.T) {
@@ -70,7 +70,7 @@ func TestCloseWakesWaiters(t *testing.T) {
 	}
 }
 
-// TestCancelledWaitsStayFlat (test 7): 200,000 cancelled waits, half of them as the
+// TestCancelledWaitsStayFlat: 200,000 cancelled waits, half of them as the
 // socket's leader and half as followers, leave goroutines and heap where they were.
 func TestCancelledWaitsStayFlat(t *testing.T) {
 	c := zmqtest.NewContext(t)
@@ -116,7 +116,7 @@ func TestCancelledWaitsStayFlat(t *testing.T) {
 	require.Less(t, h2, h1+512<<10, "heap grew between the two halves")
 }
 
-// TestXPubNoDropWaitsWithoutSpinning (test 10): an XPUB with XPUB_NODROP at a slow
+// TestXPubNoDropWaitsWithoutSpinning: an XPUB with XPUB_NODROP at a slow
 // subscriber's HWM makes Send wait; during a one-second stall the process uses under 5%
 // of a core; once the subscriber reads, every message arrives, in order.
 func TestXPubNoDropWaitsWithoutSpinning(t *testing.T) {

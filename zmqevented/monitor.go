@@ -15,15 +15,18 @@ var monitorSeq atomic.Uint64
 // Monitor starts libzmq's socket monitor on s for the given events (zmq4.EVENT_ALL, or
 // an OR of zmq4.EVENT_CONNECTED, …) and returns a PAIR socket, in s's libzmq context,
 // that receives them, one two-frame message per event (ParseMonitorEvent decodes it).
-// Closing s ends the sequence with zmq4.EVENT_MONITOR_STOPPED.
+// zmq4.EVENT_MONITOR_STOPPED is always added to events: closing s ends the sequence
+// with it.
 //
 // The caller owns the returned socket and must keep reading it: libzmq's I/O thread
 // sends events with blocking sends, so a monitor whose RCVHWM (1000 events by default)
 // fills up stalls every connection of the context. Closing the returned socket first
 // stops libzmq's monitor on s (and discards unread events), so it never leaves libzmq
 // sending to a socket nobody reads (libzmq #3575). For a socket made by a Context, the
-// Context also closes it. A socket has one monitor at a time: a second call replaces
-// the first, whose socket then receives nothing more. Goroutine-safe; does not block.
+// Context also closes it. A socket has one monitor at a time: a second call stops the
+// first (whose socket then receives EVENT_MONITOR_STOPPED and nothing more) and starts
+// a new one. Goroutine-safe; does not block beyond that hand-over. On failure no
+// monitor runs on s.
 func (s *Socket) Monitor(events zmq4.Event, opts ...Option) (*Socket, error) {
 	endpoint := fmt.Sprintf("inproc://zmqevented.monitor.%d", monitorSeq.Add(1))
 	// The receiving socket connects first (inproc allows connecting before the bind),
@@ -43,18 +46,28 @@ func (s *Socket) Monitor(events zmq4.Event, opts ...Option) (*Socket, error) {
 		_ = m.Close()
 		return nil, err
 	}
+	// Stopping a monitor makes libzmq send EVENT_MONITOR_STOPPED with a blocking send:
+	// the previous monitor's socket is emptied first (stopMonitor) so that it has room.
+	s.mu.Lock()
+	prev, prevSock := s.monitor, s.monitorSock
+	s.mu.Unlock()
+	if prevSock != nil {
+		s.stopMonitor(prev, prevSock)
+	}
 	err = s.With(func(raw *zmq4.Socket) error {
-		if err := raw.Monitor(endpoint, events); err != nil {
+		if err := raw.Monitor(endpoint, events|zmq4.EVENT_MONITOR_STOPPED); err != nil {
 			return opError("monitor", endpoint, err)
 		}
-		s.monitor = endpoint
+		s.monitor, s.monitorSock = endpoint, m
 		return nil
 	})
 	if err != nil {
 		_ = m.Close()
 		return nil, err
 	}
+	m.mu.Lock()
 	m.beforeClose = func() { s.stopMonitor(endpoint, m) }
+	m.mu.Unlock()
 	return m, nil
 }
 
@@ -71,7 +84,7 @@ func (s *Socket) stopMonitor(endpoint string, m *Socket) {
 	defer s.mu.Unlock()
 	if !s.closed && s.monitor == endpoint {
 		_ = s.raw.Monitor("", 0)
-		s.monitor = ""
+		s.monitor, s.monitorSock = "", nil
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -281,6 +282,17 @@ func TestCurveKeyFiles(t *testing.T) {
 	keys, err := zmqevented.LoadCurvePublicKeys(dir)
 	require.NoError(t, err)
 	require.Equal(t, []string{kp.Public}, keys)
+
+	// Saving over a secret file left readable by others makes it private again.
+	require.NoError(t, os.Chmod(sec, 0o644))
+	_, sec, err = zmqevented.SaveCurveKeyPair(dir, "server", kp)
+	require.NoError(t, err)
+	info, err := os.Stat(sec)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "temporary files left behind")
 
 	_, err = zmqevented.ParseCurveCertificate([]byte(`public-key = "too short"`))
 	require.ErrorIs(t, err, zmqevented.ErrBadKey)

@@ -26,19 +26,23 @@ type Socket struct {
 
 	leaderFn func(uintptr) bool // s.leaderCheck, bound once
 
-	// beforeClose, set once before the socket is shared, runs (once) at the start of
-	// Close: a monitor's receiving socket stops the monitor it receives from.
-	beforeClose func()
-	stopOnce    sync.Once
+	stopOnce sync.Once // runs beforeClose once
 
 	// closing is closed by Close; waiters that are not the leader select on it.
 	closing chan struct{}
 
-	mu      sync.Mutex // guards raw and everything below
-	raw     *zmq4.Socket
-	closed  bool
-	monitor string // the endpoint libzmq's monitor on this socket sends to; "" if none
-	w       waitState
+	mu     sync.Mutex // guards raw and everything below
+	raw    *zmq4.Socket
+	closed bool
+	w      waitState
+
+	// monitor is the endpoint libzmq's monitor on this socket sends to ("" if none) and
+	// monitorSock the socket receiving there.
+	monitor     string
+	monitorSock *Socket
+	// beforeClose runs (once) at the start of Close: a monitor's receiving socket stops
+	// the monitor it receives from.
+	beforeClose func()
 }
 
 var _ io.Closer = (*Socket)(nil)
@@ -52,11 +56,7 @@ func Wrap(raw *zmq4.Socket, opts ...Option) (*Socket, error) {
 	if raw == nil {
 		return nil, errors.New("zmqevented: Wrap: nil socket")
 	}
-	fail := func(err error) (*Socket, error) {
-		_ = raw.SetLinger(0)
-		_ = raw.Close()
-		return nil, err
-	}
+	fail := func(err error) (*Socket, error) { return nil, discard(raw, err) }
 	if err := platformSupported(); err != nil {
 		return fail(err)
 	}
@@ -74,13 +74,17 @@ func Wrap(raw *zmq4.Socket, opts ...Option) (*Socket, error) {
 	return newSocket(raw, t, o, nil)
 }
 
+// discard closes a raw socket that could not be set up, dropping anything queued, and
+// returns err.
+func discard(raw *zmq4.Socket, err error) error {
+	_ = raw.SetLinger(0)
+	_ = raw.Close()
+	return err
+}
+
 // newSocket configures raw and joins its ZMQ_FD to the poller. On failure it closes raw.
 func newSocket(raw *zmq4.Socket, t zmq4.Type, o options, c *Context) (*Socket, error) {
-	fail := func(err error) (*Socket, error) {
-		_ = raw.SetLinger(0)
-		_ = raw.Close()
-		return nil, err
-	}
+	fail := func(err error) (*Socket, error) { return nil, discard(raw, err) }
 	if err := raw.SetLinger(o.linger); err != nil {
 		return fail(opError("set LINGER", "", err))
 	}
@@ -112,29 +116,35 @@ func newSocket(raw *zmq4.Socket, t zmq4.Type, o options, c *Context) (*Socket, e
 	return s, nil
 }
 
-// Type returns the socket's type.
+// Type returns the socket's type. It does not block and works on a closed socket too.
 func (s *Socket) Type() zmq4.Type { return s.typ }
 
 // Bind accepts connections on endpoint ("tcp://127.0.0.1:*", "ipc:///path",
-// "inproc://name"). It does not block. Errors name the endpoint: an unknown transport
-// matches syscall.EPROTONOSUPPORT, an address in use syscall.EADDRINUSE.
+// "inproc://name"); LastEndpoint tells the port chosen for "*". It does not block
+// (beyond the socket's lock) and is goroutine-safe. Errors name the endpoint: an
+// unknown transport matches syscall.EPROTONOSUPPORT, an address in use
+// syscall.EADDRINUSE; after a failure the socket is unchanged. On a closed socket it
+// returns ErrClosed. Connect, Unbind and Disconnect behave the same way.
 func (s *Socket) Bind(endpoint string) error {
 	return s.endpointOp("bind", endpoint, (*zmq4.Socket).Bind)
 }
 
 // Connect connects to endpoint. It does not block: libzmq connects (and reconnects) in
-// the background, and messages queue meanwhile (unless WithImmediate).
+// the background, and messages queue meanwhile (unless WithImmediate). Errors and
+// goroutine-safety as for Bind.
 func (s *Socket) Connect(endpoint string) error {
 	return s.endpointOp("connect", endpoint, (*zmq4.Socket).Connect)
 }
 
 // Unbind stops accepting connections on endpoint, which must be the exact string Bind
-// used or LastEndpoint returned.
+// used or LastEndpoint returned. Connections already made stay up. Errors and
+// goroutine-safety as for Bind.
 func (s *Socket) Unbind(endpoint string) error {
 	return s.endpointOp("unbind", endpoint, (*zmq4.Socket).Unbind)
 }
 
-// Disconnect drops the connection made by Connect(endpoint).
+// Disconnect drops the connection made by Connect(endpoint); messages queued for it are
+// dropped. Errors and goroutine-safety as for Bind.
 func (s *Socket) Disconnect(endpoint string) error {
 	return s.endpointOp("disconnect", endpoint, (*zmq4.Socket).Disconnect)
 }
@@ -153,7 +163,8 @@ func (s *Socket) endpointOp(op, endpoint string, fn func(*zmq4.Socket, string) e
 }
 
 // LastEndpoint returns ZMQ_LAST_ENDPOINT, the endpoint the last Bind resolved (with the
-// port chosen for "tcp://127.0.0.1:*").
+// port chosen for "tcp://127.0.0.1:*"), or "" before any Bind. It does not block and is
+// goroutine-safe; on a closed socket it returns ErrClosed.
 func (s *Socket) LastEndpoint() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -188,8 +199,11 @@ func (s *Socket) With(fn func(raw *zmq4.Socket) error) error {
 // Close does not wait for the linger. Safe to call concurrently with every other
 // method; a second call returns ErrClosed.
 func (s *Socket) Close() error {
-	if s.beforeClose != nil {
-		s.stopOnce.Do(s.beforeClose)
+	s.mu.Lock()
+	before := s.beforeClose
+	s.mu.Unlock()
+	if before != nil {
+		s.stopOnce.Do(before)
 	}
 	s.mu.Lock()
 	if s.closed {

@@ -438,6 +438,56 @@ func TestMonitorReportsConnect(t *testing.T) {
 // the watched socket. libzmq sends events with blocking sends: were the monitor left
 // running with nobody reading, the next event would block the I/O thread, and with it
 // every connection of the context (libzmq #3575).
+// TestMonitorReplacesUnreadMonitor: a second Monitor on a socket whose first monitor's
+// socket is full (nobody read it) neither hangs nor leaves libzmq stuck: the old one is
+// emptied and stopped, the new one reports, and the socket keeps working.
+func TestMonitorReplacesUnreadMonitor(t *testing.T) {
+	c := zmqtest.NewContext(t)
+	pull, err := c.NewSocket(zmq4.PULL)
+	require.NoError(t, err)
+	require.NoError(t, pull.Bind("tcp://127.0.0.1:*"))
+	ep, err := pull.LastEndpoint()
+	require.NoError(t, err)
+	_, err = pull.Monitor(zmq4.EVENT_ALL) // never read
+	require.NoError(t, err)
+	addr := strings.TrimPrefix(ep, "tcp://")
+	for range 700 { // each connection is at least two events: more than the 1000 the pipe holds
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		require.NoError(t, conn.Close())
+	}
+	done := make(chan error, 1)
+	var mon *zmqevented.Socket
+	go func() {
+		var err error
+		mon, err = pull.Monitor(zmq4.EVENT_ACCEPTED)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a second Monitor hung behind the first one's full socket")
+	}
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+	push, err := c.NewSocket(zmq4.PUSH)
+	require.NoError(t, err)
+	require.NoError(t, push.Connect(ep))
+	for {
+		m, err := mon.Recv(ctx)
+		require.NoError(t, err)
+		ev, err := zmqevented.ParseMonitorEvent(m)
+		require.NoError(t, err)
+		if ev.Event == zmq4.EVENT_ACCEPTED && ev.Endpoint == ep {
+			break
+		}
+	}
+	require.NoError(t, push.Send(ctx, []byte("still works")))
+	m, err := pull.Recv(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "still works", string(m[0]))
+}
+
 func TestMonitorCloseStopsMonitoring(t *testing.T) {
 	c := zmqtest.NewContext(t)
 	pull, err := c.NewSocket(zmq4.PULL)
