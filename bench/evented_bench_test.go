@@ -54,18 +54,12 @@ func benchEvReqRep(b *testing.B, transport string, size int) {
 	})
 	ctx := b.Context()
 	msg := make([]byte, size)
-	roundTrip := func() {
+	benchRoundTrips(b, size, func() {
 		if err := p.conn.Send(ctx, msg); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := p.conn.Recv(ctx); err != nil {
 			b.Fatal(err)
 		}
-	}
-	roundTrip() // warm-up
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	for b.Loop() {
-		roundTrip()
-	}
+	})
 }

@@ -6,7 +6,9 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pebbe/zmq4"
 
@@ -15,17 +17,22 @@ import (
 
 // Shared helpers of the microbenchmarks. Other files of this package may use them:
 // newRawPair and newEvPair make connected socket pairs that clean up after
-// themselves, benchRawPushPull and benchRawReqRep are the raw pebbe twins a layered
-// benchmark runs beside itself, and a file adds its layer to BenchmarkPushPull or
-// BenchmarkReqRep by registering it in init:
+// themselves (rawConnect is the raw one's setup for rigs that clean up on their own),
+// newSendingPair is a raw PUSH → PULL pair whose PUSH keeps sending, for the suites
+// that time a receiving layer, benchRawPushPull and benchRawReqRep are the raw pebbe
+// twins a layered benchmark runs beside itself, and a file adds its layer to
+// BenchmarkPushPull or BenchmarkReqRep by registering it in init:
 //
 //	func init() { pushPullLayers["zmqsink"] = benchSinkPushPull }
 
-// benchTransports and benchSizes are what BenchmarkPushPull covers.
+// benchTransports and benchSizes are what BenchmarkPushPull covers, benchRTTSizes the
+// sizes of BenchmarkReqRep and benchLayerSizes those of the zmqsink and zmqstream
+// suites (over benchTransports too).
 var (
 	benchTransports = []string{"inproc", "tcp"}
 	benchSizes      = []int{16, 256, 4 << 10, 64 << 10}
 	benchRTTSizes   = []int{16, 4 << 10}
+	benchLayerSizes = []int{16, 4 << 10}
 )
 
 // A layer benchmark moves messages of size bytes over transport, one message (or round
@@ -114,38 +121,57 @@ type rawPair struct {
 	once        sync.Once
 }
 
-// newRawPair binds a socket of type bt and connects one of type ct to it over
-// transport. tb.Cleanup closes everything.
-func newRawPair(tb testing.TB, transport string, bt, ct zmq4.Type) *rawPair {
+// rawConnect makes a raw pebbe context with a socket of type bt bound over transport
+// and one of type ct connected to it, both with linger 0. The caller closes the sockets
+// and terminates the context; on failure rawConnect does, then fails tb.
+func rawConnect(tb testing.TB, transport string, bt, ct zmq4.Type) (zc *zmq4.Context, bound, conn *zmq4.Socket) {
 	tb.Helper()
+	endpoint := benchEndpoint(tb, transport)
 	zc, err := zmq4.NewContext()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &rawPair{ctx: zc}
-	tb.Cleanup(func() { p.close(tb) })
+	var made []*zmq4.Socket
+	fatal := func(err error) {
+		for _, s := range made {
+			_ = s.Close()
+		}
+		_ = zc.Term()
+		tb.Fatal(err)
+	}
 	mk := func(t zmq4.Type) *zmq4.Socket {
 		s, err := zc.NewSocket(t)
 		if err != nil {
-			tb.Fatal(err)
+			fatal(err)
 		}
+		made = append(made, s)
 		if err := s.SetLinger(0); err != nil {
-			tb.Fatal(err)
+			fatal(err)
 		}
 		return s
 	}
-	p.bound = mk(bt)
-	if err := p.bound.Bind(benchEndpoint(tb, transport)); err != nil {
-		tb.Fatal(err)
+	bound = mk(bt)
+	if err := bound.Bind(endpoint); err != nil {
+		fatal(err)
 	}
-	ep, err := p.bound.GetLastEndpoint()
+	ep, err := bound.GetLastEndpoint()
 	if err != nil {
-		tb.Fatal(err)
+		fatal(err)
 	}
-	p.conn = mk(ct)
-	if err := p.conn.Connect(ep); err != nil {
-		tb.Fatal(err)
+	conn = mk(ct)
+	if err := conn.Connect(ep); err != nil {
+		fatal(err)
 	}
+	return zc, bound, conn
+}
+
+// newRawPair binds a socket of type bt and connects one of type ct to it over
+// transport. tb.Cleanup closes everything.
+func newRawPair(tb testing.TB, transport string, bt, ct zmq4.Type) *rawPair {
+	tb.Helper()
+	p := &rawPair{}
+	p.ctx, p.bound, p.conn = rawConnect(tb, transport, bt, ct)
+	tb.Cleanup(func() { p.close(tb) })
 	return p
 }
 
@@ -179,6 +205,76 @@ func (p *rawPair) close(tb testing.TB) {
 			tb.Errorf("bench: terminate raw context: %v", err)
 		}
 	})
+}
+
+// sendingPair is a raw pebbe context with a bound PULL and a connected PUSH on which a
+// goroutine sends messages of one size as fast as libzmq takes them (HWMs of 1000 each
+// side) until stop: the sender of the suites that time a receiving layer (zmqstream,
+// zmqfuture.Recv) against a raw PULL loop, the same in every variant, so that only the
+// receiving end differs. The PUSH's send timeout of 10 ms makes a send blocked on a
+// full pipe give up now and then, so that the sender sees stop once the receiver has
+// stopped.
+type sendingPair struct {
+	ctx    *zmq4.Context
+	pull   *zmq4.Socket
+	push   *zmq4.Socket
+	quit   atomic.Bool
+	sender sync.WaitGroup
+	err    error // the sender's failure, read after sender.Wait
+}
+
+// newSendingPair makes the pair over transport and starts its sender of size-byte
+// messages. The benchmark calls stop.
+func newSendingPair(b *testing.B, transport string, size int) *sendingPair {
+	b.Helper()
+	p := &sendingPair{}
+	p.ctx, p.pull, p.push = rawConnect(b, transport, zmq4.PULL, zmq4.PUSH)
+	if err := p.push.SetSndtimeo(10 * time.Millisecond); err != nil {
+		_ = p.pull.Close()
+		_ = p.push.Close()
+		_ = p.ctx.Term()
+		b.Fatal(err)
+	}
+	msg := make([]byte, size)
+	p.sender.Go(func() {
+		for !p.quit.Load() {
+			if _, err := p.push.SendBytes(msg, 0); err != nil && zmq4.AsErrno(err) != zmq4.Errno(syscall.EAGAIN) {
+				p.err = err
+				return
+			}
+		}
+	})
+	return p
+}
+
+// stop ends the sender, closes the PULL with closePull (the raw socket's Close, or
+// that of the zmqevented Socket that owns it), closes the PUSH and terminates the
+// context, reporting every failure with b.Error.
+func (p *sendingPair) stop(b *testing.B, closePull func() error) {
+	b.Helper()
+	p.quit.Store(true)
+	p.sender.Wait()
+	if p.err != nil {
+		b.Error(p.err)
+	}
+	if err := closePull(); err != nil {
+		b.Error(err)
+	}
+	_ = p.push.Close()
+	if err := p.ctx.Term(); err != nil {
+		b.Error(err)
+	}
+}
+
+// evWrap hands raw to zmqevented with linger 0; the zmqevented Socket owns it from now
+// on.
+func evWrap(tb testing.TB, raw *zmq4.Socket) *zmqevented.Socket {
+	tb.Helper()
+	s, err := zmqevented.Wrap(raw, zmqevented.WithLinger(0))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 // evPair is rawPair for zmqevented: one zmqevented.Context with linger 0, a bound and
@@ -281,15 +377,21 @@ func benchRawReqRep(b *testing.B, transport string, size int) {
 		}
 	})
 	msg := make([]byte, size)
-	roundTrip := func() {
+	benchRoundTrips(b, size, func() {
 		if _, err := p.conn.SendBytes(msg, 0); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := p.conn.RecvBytes(0); err != nil {
 			b.Fatal(err)
 		}
-	}
-	roundTrip() // warm-up
+	})
+}
+
+// benchRoundTrips is the timed part of a REQ/REP benchmark: one untimed roundTrip (the
+// warm-up: the connection is up), then one per b.Loop iteration, with size bytes per
+// iteration for MB/s and allocations reported.
+func benchRoundTrips(b *testing.B, size int, roundTrip func()) {
+	roundTrip()
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	for b.Loop() {

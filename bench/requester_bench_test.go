@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/pebbe/zmq4"
 
@@ -209,7 +207,7 @@ func reqBenchRawREQREP(b *testing.B) {
 	})
 
 	body := bytes.Repeat([]byte{'r'}, reqBenchBody)
-	roundTrip := func() {
+	benchRoundTrips(b, reqBenchBody, func() { // one untimed round trip first, as the Requester has
 		if _, err := req.SendBytes(body, 0); err != nil {
 			b.Fatal(err)
 		}
@@ -221,14 +219,7 @@ func reqBenchRawREQREP(b *testing.B) {
 			b.Fatalf("bad reply %q", m)
 		}
 		reqBenchSinkMsg = [][]byte{m}
-	}
-	roundTrip() // warm up, as the Requester does
-
-	b.ReportAllocs()
-	b.SetBytes(reqBenchBody)
-	for b.Loop() {
-		roundTrip()
-	}
+	})
 	reqBenchReport(b)
 
 	if err := req.Close(); err != nil {
@@ -245,11 +236,8 @@ func reqBenchRawREQREP(b *testing.B) {
 
 func BenchmarkRecvFuture(b *testing.B) {
 	b.Run("inproc/16B/future", func(b *testing.B) {
-		rig := reqBenchNewPushPull(b)
-		pull, err := zmqevented.Wrap(rig.pull, zmqevented.WithLinger(0))
-		if err != nil {
-			b.Fatal(err)
-		}
+		rig := newSendingPair(b, "inproc", reqBenchBody)
+		pull := evWrap(b, rig.pull)
 		ctx := b.Context()
 		b.ReportAllocs()
 		b.SetBytes(reqBenchBody)
@@ -263,11 +251,8 @@ func BenchmarkRecvFuture(b *testing.B) {
 		rig.stop(b, pull.Close)
 	})
 	b.Run("inproc/16B/zmqevented", func(b *testing.B) {
-		rig := reqBenchNewPushPull(b)
-		pull, err := zmqevented.Wrap(rig.pull, zmqevented.WithLinger(0))
-		if err != nil {
-			b.Fatal(err)
-		}
+		rig := newSendingPair(b, "inproc", reqBenchBody)
+		pull := evWrap(b, rig.pull)
 		ctx := b.Context()
 		b.ReportAllocs()
 		b.SetBytes(reqBenchBody)
@@ -281,7 +266,7 @@ func BenchmarkRecvFuture(b *testing.B) {
 		rig.stop(b, pull.Close)
 	})
 	b.Run("inproc/16B/raw", func(b *testing.B) {
-		rig := reqBenchNewPushPull(b)
+		rig := newSendingPair(b, "inproc", reqBenchBody)
 		b.ReportAllocs()
 		b.SetBytes(reqBenchBody)
 		for b.Loop() {
@@ -293,70 +278,4 @@ func BenchmarkRecvFuture(b *testing.B) {
 		}
 		rig.stop(b, rig.pull.Close)
 	})
-}
-
-// reqBenchPushPull is a raw pebbe inproc PUSH → PULL pair whose PUSH sends
-// 16 B messages as fast as it can from its own goroutine until stopped.
-type reqBenchPushPull struct {
-	zctx     *zmq4.Context
-	pull     *zmq4.Socket
-	stopping atomic.Bool
-	sender   sync.WaitGroup
-}
-
-func reqBenchNewPushPull(b *testing.B) *reqBenchPushPull {
-	b.Helper()
-	zctx, err := zmq4.NewContext()
-	if err != nil {
-		b.Fatal(err)
-	}
-	rig := &reqBenchPushPull{zctx: zctx}
-	if rig.pull, err = zctx.NewSocket(zmq4.PULL); err != nil {
-		b.Fatal(err)
-	}
-	push, err := zctx.NewSocket(zmq4.PUSH)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, s := range []*zmq4.Socket{rig.pull, push} {
-		if err := s.SetLinger(0); err != nil {
-			b.Fatal(err)
-		}
-	}
-	// The sender looks at stopping at least this often while the receiver
-	// has stopped and the pipe is full.
-	if err := push.SetSndtimeo(10 * time.Millisecond); err != nil {
-		b.Fatal(err)
-	}
-	if err := rig.pull.Bind("inproc://req-bench-recv-future"); err != nil {
-		b.Fatal(err)
-	}
-	if err := push.Connect("inproc://req-bench-recv-future"); err != nil {
-		b.Fatal(err)
-	}
-	msg := bytes.Repeat([]byte{'m'}, reqBenchBody)
-	rig.sender.Go(func() {
-		defer push.Close()
-		for !rig.stopping.Load() {
-			if _, err := push.SendBytes(msg, 0); err != nil && zmq4.AsErrno(err) != zmq4.Errno(11) { // 11: EAGAIN (SNDTIMEO)
-				b.Error(err)
-				return
-			}
-		}
-	})
-	return rig
-}
-
-// stop stops the sender, closes the PULL with closePull and terminates the
-// context.
-func (rig *reqBenchPushPull) stop(b *testing.B, closePull func() error) {
-	b.Helper()
-	rig.stopping.Store(true)
-	rig.sender.Wait()
-	if err := closePull(); err != nil {
-		b.Error(err)
-	}
-	if err := rig.zctx.Term(); err != nil {
-		b.Error(err)
-	}
 }

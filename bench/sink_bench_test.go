@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"fmt"
-	"strings"
 	"sync"
 	"testing"
 
@@ -27,10 +25,6 @@ import (
 // receiver, and the messages still in flight when the loop ends (at most the HWMs) are
 // drained untimed. The machine has 2 cores: sender and receiver each use one.
 
-var sinkBenchSizes = []int{16, 4096}
-
-var sinkBenchTransports = []string{"inproc", "tcp"}
-
 // sinkBenchRig is a raw pebbe context with a bound PULL and a connected PUSH.
 type sinkBenchRig struct {
 	zctx *zmq4.Context
@@ -40,36 +34,8 @@ type sinkBenchRig struct {
 
 func sinkBenchNewRig(b *testing.B, transport string) *sinkBenchRig {
 	b.Helper()
-	zctx, err := zmq4.NewContext()
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := &sinkBenchRig{zctx: zctx}
-	if r.pull, err = zctx.NewSocket(zmq4.PULL); err != nil {
-		b.Fatal(err)
-	}
-	if r.push, err = zctx.NewSocket(zmq4.PUSH); err != nil {
-		b.Fatal(err)
-	}
-	for _, s := range []*zmq4.Socket{r.pull, r.push} {
-		if err := s.SetLinger(0); err != nil {
-			b.Fatal(err)
-		}
-	}
-	endpoint := "tcp://127.0.0.1:*"
-	if transport == "inproc" {
-		endpoint = "inproc://sink-bench-" + strings.ReplaceAll(b.Name(), "/", "-")
-	}
-	if err := r.pull.Bind(endpoint); err != nil {
-		b.Fatal(err)
-	}
-	ep, err := r.pull.GetLastEndpoint()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := r.push.Connect(ep); err != nil {
-		b.Fatal(err)
-	}
+	r := &sinkBenchRig{}
+	r.zctx, r.pull, r.push = rawConnect(b, transport, zmq4.PULL, zmq4.PUSH)
 	return r
 }
 
@@ -111,10 +77,7 @@ func sinkBenchRawReceiver(b *testing.B, pull *zmq4.Socket) func() int {
 // sinkBenchWrap hands the rig's raw PUSH to zmqevented and a Sink.
 func sinkBenchWrap(b *testing.B, r *sinkBenchRig) (*zmqevented.Socket, *zmqsink.Sink) {
 	b.Helper()
-	s, err := zmqevented.Wrap(r.push, zmqevented.WithLinger(0))
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := evWrap(b, r.push)
 	k, err := zmqsink.New(s, zmqsink.WithCloseSocket(false))
 	if err != nil {
 		b.Fatal(err)
@@ -141,157 +104,135 @@ func sinkBenchFinish(b *testing.B, k *zmqsink.Sink, s *zmqevented.Socket, wait f
 	}
 }
 
-func sinkBenchSizeName(size int) string {
-	if size >= 1024 {
-		return fmt.Sprintf("%dKiB", size/1024)
+// sinkBenchForwardLoop is the timed loop of the variants that forward an Observable:
+// zmqsink.Forward(ctx, rxgo.FromChannel(items), k) on a goroutine, and one item
+// rxgo.Of(msg) sent on items per b.Loop iteration. It then closes items, waits for
+// Forward and returns how many items it sent.
+func sinkBenchForwardLoop(b *testing.B, k *zmqsink.Sink, msg []byte) int {
+	b.Helper()
+	ctx := b.Context()
+	items := make(chan rxgo.Item, 256)
+	var fwdErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { fwdErr = zmqsink.Forward(ctx, rxgo.FromChannel(items), k) })
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	n := 0
+	for b.Loop() {
+		items <- rxgo.Of(msg)
+		n++
 	}
-	return fmt.Sprintf("%dB", size)
+	close(items)
+	wg.Wait()
+	if fwdErr != nil {
+		b.Fatal(fwdErr)
+	}
+	return n
 }
 
+// sinkBenchRaw is the raw twin of both benchmarks: a raw pebbe blocking PUSH loop
+// (SendBytes(msg, 0)) to the raw receiver.
+func sinkBenchRaw(b *testing.B, transport string, size int) {
+	msg := make([]byte, size)
+	r := sinkBenchNewRig(b, transport)
+	wait := sinkBenchRawReceiver(b, r.pull)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	n := 0
+	for b.Loop() {
+		if _, err := r.push.SendBytes(msg, 0); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if _, err := r.push.SendBytes(nil, 0); err != nil {
+		b.Fatal(err)
+	}
+	if got := wait(); got != n {
+		b.Fatalf("receiver got %d messages, want %d", got, n)
+	}
+	r.close(b, true)
+}
+
+// BenchmarkSinkPush runs the sending layers beside their raw twin; see the top of
+// this file.
 func BenchmarkSinkPush(b *testing.B) {
-	for _, tr := range sinkBenchTransports {
-		for _, size := range sinkBenchSizes {
-			b.Run(tr+"/"+sinkBenchSizeName(size), func(b *testing.B) {
-				msg := make([]byte, size)
-				b.Run("raw", func(b *testing.B) {
-					r := sinkBenchNewRig(b, tr)
-					wait := sinkBenchRawReceiver(b, r.pull)
-					b.ReportAllocs()
-					b.SetBytes(int64(size))
-					n := 0
-					for b.Loop() {
-						if _, err := r.push.SendBytes(msg, 0); err != nil {
-							b.Fatal(err)
-						}
-						n++
-					}
-					if _, err := r.push.SendBytes(nil, 0); err != nil {
-						b.Fatal(err)
-					}
-					if got := wait(); got != n {
-						b.Fatalf("receiver got %d messages, want %d", got, n)
-					}
-					r.close(b, true)
-				})
-				b.Run("sink", func(b *testing.B) {
-					ctx := b.Context()
-					r := sinkBenchNewRig(b, tr)
-					wait := sinkBenchRawReceiver(b, r.pull)
-					s, k := sinkBenchWrap(b, r)
-					b.ReportAllocs()
-					b.SetBytes(int64(size))
-					n := 0
-					for b.Loop() {
-						if err := k.Send(ctx, msg); err != nil {
-							b.Fatal(err)
-						}
-						n++
-					}
-					sinkBenchFinish(b, k, s, wait, n)
-					r.close(b, false)
-				})
-				b.Run("forward", func(b *testing.B) {
-					ctx := b.Context()
-					r := sinkBenchNewRig(b, tr)
-					wait := sinkBenchRawReceiver(b, r.pull)
-					s, k := sinkBenchWrap(b, r)
-					items := make(chan rxgo.Item, 256)
-					var fwdErr error
-					var wg sync.WaitGroup
-					wg.Go(func() { fwdErr = zmqsink.Forward(ctx, rxgo.FromChannel(items), k) })
-					b.ReportAllocs()
-					b.SetBytes(int64(size))
-					n := 0
-					for b.Loop() {
-						items <- rxgo.Of(msg)
-						n++
-					}
-					close(items)
-					wg.Wait()
-					if fwdErr != nil {
-						b.Fatal(fwdErr)
-					}
-					sinkBenchFinish(b, k, s, wait, n)
-					r.close(b, false)
-				})
-			})
-		}
-	}
+	runLayers(b, map[string]layerBench{
+		"raw":     sinkBenchRaw,
+		"sink":    sinkBenchSend,
+		"forward": sinkBenchForward,
+	}, benchTransports, benchLayerSizes)
 }
 
+// BenchmarkSinkPipeline runs the whole pipeline beside the same raw twin.
 func BenchmarkSinkPipeline(b *testing.B) {
-	for _, tr := range sinkBenchTransports {
-		for _, size := range sinkBenchSizes {
-			b.Run(tr+"/"+sinkBenchSizeName(size), func(b *testing.B) {
-				msg := make([]byte, size)
-				b.Run("raw", func(b *testing.B) {
-					r := sinkBenchNewRig(b, tr)
-					wait := sinkBenchRawReceiver(b, r.pull)
-					b.ReportAllocs()
-					b.SetBytes(int64(size))
-					n := 0
-					for b.Loop() {
-						if _, err := r.push.SendBytes(msg, 0); err != nil {
-							b.Fatal(err)
-						}
-						n++
-					}
-					if _, err := r.push.SendBytes(nil, 0); err != nil {
-						b.Fatal(err)
-					}
-					if got := wait(); got != n {
-						b.Fatalf("receiver got %d messages, want %d", got, n)
-					}
-					r.close(b, true)
-				})
-				b.Run("pipeline", func(b *testing.B) {
-					ctx := b.Context()
-					r := sinkBenchNewRig(b, tr)
-					s, k := sinkBenchWrap(b, r)
-					pull, err := zmqevented.Wrap(r.pull, zmqevented.WithLinger(0))
-					if err != nil {
-						b.Fatal(err)
-					}
-					var got int
-					var recv sync.WaitGroup
-					recv.Go(func() {
-						for {
-							m, err := pull.Recv(ctx)
-							if err != nil {
-								b.Error(err)
-								return
-							}
-							if len(m[0]) == 0 {
-								return
-							}
-							got++
-						}
-					})
-					items := make(chan rxgo.Item, 256)
-					var fwdErr error
-					var fwd sync.WaitGroup
-					fwd.Go(func() { fwdErr = zmqsink.Forward(ctx, rxgo.FromChannel(items), k) })
-					b.ReportAllocs()
-					b.SetBytes(int64(size))
-					n := 0
-					for b.Loop() {
-						items <- rxgo.Of(msg)
-						n++
-					}
-					close(items)
-					fwd.Wait()
-					if fwdErr != nil {
-						b.Fatal(fwdErr)
-					}
-					sinkBenchFinish(b, k, s, func() int { recv.Wait(); return got }, n)
-					if err := pull.Close(); err != nil {
-						b.Fatal(err)
-					}
-					if err := r.zctx.Term(); err != nil {
-						b.Error(err)
-					}
-				})
-			})
+	runLayers(b, map[string]layerBench{
+		"raw":      sinkBenchRaw,
+		"pipeline": sinkBenchPipeline,
+	}, benchTransports, benchLayerSizes)
+}
+
+// sinkBenchSend is Sink.Send on a zmqevented PUSH to the raw receiver.
+func sinkBenchSend(b *testing.B, transport string, size int) {
+	ctx := b.Context()
+	msg := make([]byte, size)
+	r := sinkBenchNewRig(b, transport)
+	wait := sinkBenchRawReceiver(b, r.pull)
+	s, k := sinkBenchWrap(b, r)
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	n := 0
+	for b.Loop() {
+		if err := k.Send(ctx, msg); err != nil {
+			b.Fatal(err)
 		}
+		n++
+	}
+	sinkBenchFinish(b, k, s, wait, n)
+	r.close(b, false)
+}
+
+// sinkBenchForward is zmqsink.Forward from an rxgo Observable into a Sink on a
+// zmqevented PUSH, to the raw receiver.
+func sinkBenchForward(b *testing.B, transport string, size int) {
+	msg := make([]byte, size)
+	r := sinkBenchNewRig(b, transport)
+	wait := sinkBenchRawReceiver(b, r.pull)
+	s, k := sinkBenchWrap(b, r)
+	n := sinkBenchForwardLoop(b, k, msg)
+	sinkBenchFinish(b, k, s, wait, n)
+	r.close(b, false)
+}
+
+// sinkBenchPipeline is Forward into a Sink on a zmqevented PUSH, received by a
+// zmqevented Recv loop on the PULL.
+func sinkBenchPipeline(b *testing.B, transport string, size int) {
+	ctx := b.Context()
+	msg := make([]byte, size)
+	r := sinkBenchNewRig(b, transport)
+	s, k := sinkBenchWrap(b, r)
+	pull := evWrap(b, r.pull)
+	var got int
+	var recv sync.WaitGroup
+	recv.Go(func() {
+		for {
+			m, err := pull.Recv(ctx)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if len(m[0]) == 0 {
+				return
+			}
+			got++
+		}
+	})
+	n := sinkBenchForwardLoop(b, k, msg)
+	sinkBenchFinish(b, k, s, func() int { recv.Wait(); return got }, n)
+	if err := pull.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := r.zctx.Term(); err != nil {
+		b.Error(err)
 	}
 }

@@ -46,6 +46,51 @@ func (m *meter) stop(count int) Sample {
 	}
 }
 
+// timeLoop calls step once untimed (the warm-up: the connection is up), then count
+// times under a meter. It stops at the first failure and returns it with an empty
+// Sample. Rows whose step is a closure use it; a loop of direct calls (the raw
+// baseline's receiver) stays inline, so that it pays for no indirect call.
+func timeLoop(count int, step func() error) (Sample, error) {
+	if err := step(); err != nil {
+		return Sample{}, err
+	}
+	m := startMeter()
+	for range count {
+		if err := step(); err != nil {
+			return Sample{}, err
+		}
+	}
+	return m.stop(count), nil
+}
+
+// timeRoundTrips is timeLoop for the REQ/REP loops: one untimed round trip, then count
+// under a meter; with each set every round trip is also timed on its own, for the
+// Sample's percentiles (latency), else not (rate).
+func timeRoundTrips(count int, each bool, roundTrip func() error) (Sample, error) {
+	if err := roundTrip(); err != nil { // warm-up
+		return Sample{}, err
+	}
+	var lat []time.Duration
+	if each {
+		lat = make([]time.Duration, count)
+	}
+	m := startMeter()
+	for i := range count {
+		if each {
+			t0 := time.Now()
+			if err := roundTrip(); err != nil {
+				return Sample{}, err
+			}
+			lat[i] = time.Since(t0)
+		} else if err := roundTrip(); err != nil {
+			return Sample{}, err
+		}
+	}
+	s := m.stop(count)
+	s.P50, s.P99, s.P999 = percentiles(lat)
+	return s, nil
+}
+
 // procSnapshot is what the process holds at one moment, for the idle-socket scenario.
 type procSnapshot struct {
 	Goroutines int
@@ -66,6 +111,19 @@ func snapshot() procSnapshot {
 		HeapBytes:  int64(ms.HeapAlloc + ms.StackInuse),
 		RSSBytes:   rss(),
 		FDs:        openFDs(),
+	}
+}
+
+// idleSample is what the sockets opened between snapshots before and after cost: their
+// number and the time it took to open them, and the deltas of what the process holds.
+func idleSample(sockets int, create time.Duration, before, after procSnapshot) IdleSample {
+	return IdleSample{
+		Sockets:    sockets,
+		Create:     create,
+		Goroutines: after.Goroutines - before.Goroutines,
+		HeapBytes:  after.HeapBytes - before.HeapBytes,
+		RSSBytes:   after.RSSBytes - before.RSSBytes,
+		FDs:        after.FDs - before.FDs,
 	}
 }
 

@@ -31,13 +31,9 @@ func (eventedRow) About() string {
 
 // Throughput: a sender goroutine, the timed receiver on the calling goroutine.
 func (eventedRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
-	zc, err := zmqevented.NewContext(zmqevented.WithLinger(0))
+	zc, pull, push, err := newEvPair(sp.Endpoint, zmq4.PULL, zmq4.PUSH)
 	if err != nil {
 		return Sample{}, err
-	}
-	pull, push, err := evConnect(zc, zmq4.PULL, zmq4.PUSH, sp.Endpoint)
-	if err != nil {
-		return Sample{}, errors.Join(err, zc.Close())
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -45,12 +41,7 @@ func (eventedRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 	sent := make(chan error, 1)
 	go func() { sent <- evSend(runCtx, push, msg, sp.Count+1) }()
 	fail := func(err error) (Sample, error) {
-		cancel()
-		serr := <-sent
-		if errors.Is(serr, context.Canceled) {
-			serr = nil // stopped by the cancel above
-		}
-		return Sample{}, errors.Join(fmt.Errorf("zmqevented recv: %w", err), serr, zc.Close())
+		return Sample{}, errors.Join(fmt.Errorf("zmqevented recv: %w", err), evAbort(cancel, sent, zc))
 	}
 	if _, err := pull.Recv(ctx); err != nil { // warm-up: the connection is up
 		return fail(err)
@@ -76,13 +67,9 @@ func (r eventedRow) Rate(ctx context.Context, sp Spec) (Sample, error) {
 }
 
 func (eventedRow) reqRep(ctx context.Context, sp Spec, each bool) (Sample, error) {
-	zc, err := zmqevented.NewContext(zmqevented.WithLinger(0))
+	zc, rep, req, err := newEvPair(sp.Endpoint, zmq4.REP, zmq4.REQ)
 	if err != nil {
 		return Sample{}, err
-	}
-	rep, req, err := evConnect(zc, zmq4.REP, zmq4.REQ, sp.Endpoint)
-	if err != nil {
-		return Sample{}, errors.Join(err, zc.Close())
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -109,34 +96,12 @@ func (eventedRow) reqRep(ctx context.Context, sp Spec, each bool) (Sample, error
 		return err
 	}
 	fail := func(err error) (Sample, error) {
-		cancel()
-		eerr := <-echoed
-		if errors.Is(eerr, context.Canceled) {
-			eerr = nil // stopped by the cancel above
-		}
-		return Sample{}, errors.Join(fmt.Errorf("zmqevented round trip: %w", err), eerr, zc.Close())
+		return Sample{}, errors.Join(fmt.Errorf("zmqevented round trip: %w", err), evAbort(cancel, echoed, zc))
 	}
-	if err := roundTrip(); err != nil { // warm-up
+	s, err := timeRoundTrips(sp.Count, each, roundTrip)
+	if err != nil {
 		return fail(err)
 	}
-	var lat []time.Duration
-	if each {
-		lat = make([]time.Duration, sp.Count)
-	}
-	m := startMeter()
-	for i := range sp.Count {
-		if each {
-			t0 := time.Now()
-			if err := roundTrip(); err != nil {
-				return fail(err)
-			}
-			lat[i] = time.Since(t0)
-		} else if err := roundTrip(); err != nil {
-			return fail(err)
-		}
-	}
-	s := m.stop(sp.Count)
-	s.P50, s.P99, s.P999 = percentiles(lat)
 	return s, errors.Join(<-echoed, zc.Close())
 }
 
@@ -224,14 +189,7 @@ func (eventedRow) Idle(ctx context.Context, sp Spec) (IdleSample, error) {
 	}
 	create := time.Since(t0)
 	idle := snapshot()
-	is := IdleSample{
-		Sockets:    2 * len(pulls),
-		Create:     create,
-		Goroutines: idle.Goroutines - before.Goroutines,
-		HeapBytes:  idle.HeapBytes - before.HeapBytes,
-		RSSBytes:   idle.RSSBytes - before.RSSBytes,
-		FDs:        idle.FDs - before.FDs,
-	}
+	is := idleSample(2*len(pulls), create, before, idle)
 
 	waitCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -252,6 +210,20 @@ func (eventedRow) Idle(ctx context.Context, sp Spec) (IdleSample, error) {
 	is.WaitHeapBytes = waiting.HeapBytes - idle.HeapBytes
 	is.WaitRSSBytes = waiting.RSSBytes - idle.RSSBytes
 	return is, zc.Close()
+}
+
+// newEvPair makes a zmqevented.Context with linger 0, a socket of type bt bound to
+// endpoint and one of type ct connected to it (evConnect). On failure the context is
+// closed.
+func newEvPair(endpoint string, bt, ct zmq4.Type) (zc *zmqevented.Context, bound, conn *zmqevented.Socket, err error) {
+	zc, err = zmqevented.NewContext(zmqevented.WithLinger(0))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if bound, conn, err = evConnect(zc, bt, ct, endpoint); err != nil {
+		return nil, nil, nil, errors.Join(err, zc.Close())
+	}
+	return zc, bound, conn, nil
 }
 
 // evConnect binds a socket of type bt to endpoint and connects one of type ct to the
@@ -276,6 +248,20 @@ func evConnect(zc *zmqevented.Context, bt, ct zmq4.Type, endpoint string) (bound
 		return nil, nil, err
 	}
 	return bound, conn, nil
+}
+
+// evAbort cleans up after the timed end of a loop failed while the other end's goroutine
+// may still be waiting in a call that takes the loop's context: it cancels that context
+// with cancel, waits for the goroutine to report on done (a cancellation it caused is no
+// failure) and closes zc. It returns what the goroutine reported and the failure to
+// close zc; rawAbort is its raw pebbe counterpart.
+func evAbort(cancel context.CancelFunc, done <-chan error, zc *zmqevented.Context) error {
+	cancel()
+	err := <-done
+	if errors.Is(err, context.Canceled) {
+		err = nil // stopped by the cancel above
+	}
+	return errors.Join(err, zc.Close())
 }
 
 // evSend sends msg n times.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"time"
 
 	gozmq "github.com/go-zeromq/zmq4"
 )
@@ -114,20 +113,10 @@ func (goZMQRow) Latency(ctx context.Context, sp Spec) (Sample, error) {
 		eerr := <-echoed // the echo server fails once the sockets are closed
 		return Sample{}, errors.Join(fmt.Errorf("go-zeromq round trip: %w", err), eerr, cerr)
 	}
-	if err := roundTrip(); err != nil { // warm-up
+	s, err := timeRoundTrips(sp.Count, true, roundTrip)
+	if err != nil {
 		return fail(err)
 	}
-	lat := make([]time.Duration, sp.Count)
-	m := startMeter()
-	for i := range sp.Count {
-		t0 := time.Now()
-		if err := roundTrip(); err != nil {
-			return fail(err)
-		}
-		lat[i] = time.Since(t0)
-	}
-	s := m.stop(sp.Count)
-	s.P50, s.P99, s.P999 = percentiles(lat)
 	eerr := <-echoed
 	return s, errors.Join(eerr, closeAll())
 }

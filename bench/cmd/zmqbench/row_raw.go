@@ -56,13 +56,8 @@ func (r rawRow) Supports(k Kind, _ Spec) bool {
 
 // Throughput: a sender goroutine, the timed receiver on the calling goroutine.
 func (r rawRow) Throughput(_ context.Context, sp Spec) (Sample, error) {
-	zc, err := zmq4.NewContext()
+	zc, pull, push, err := newRawPair(sp.Endpoint, zmq4.PULL, zmq4.PUSH)
 	if err != nil {
-		return Sample{}, err
-	}
-	pull, push, err := rawConnect(zc, zmq4.PULL, zmq4.PUSH, sp.Endpoint)
-	if err != nil {
-		_ = zc.Term()
 		return Sample{}, err
 	}
 	msg := make([]byte, sp.Size)
@@ -108,13 +103,8 @@ func (r rawRow) Rate(ctx context.Context, sp Spec) (Sample, error) {
 }
 
 func (r rawRow) reqRep(_ context.Context, sp Spec, each bool) (Sample, error) {
-	zc, err := zmq4.NewContext()
+	zc, rep, req, err := newRawPair(sp.Endpoint, zmq4.REP, zmq4.REQ)
 	if err != nil {
-		return Sample{}, err
-	}
-	rep, req, err := rawConnect(zc, zmq4.REP, zmq4.REQ, sp.Endpoint)
-	if err != nil {
-		_ = zc.Term()
 		return Sample{}, err
 	}
 	echo := func() error {
@@ -158,27 +148,10 @@ func (r rawRow) reqRep(_ context.Context, sp Spec, each bool) (Sample, error) {
 		eerr := rawAbort(zc, []*zmq4.Socket{req}, echoed, []*zmq4.Socket{rep})
 		return Sample{}, errors.Join(fmt.Errorf("raw round trip: %w", err), eerr)
 	}
-	if err := roundTrip(); err != nil { // warm-up
+	s, err := timeRoundTrips(sp.Count, each, roundTrip)
+	if err != nil {
 		return fail(err)
 	}
-	var lat []time.Duration
-	if each {
-		lat = make([]time.Duration, sp.Count)
-	}
-	m := startMeter()
-	for i := range sp.Count {
-		if each {
-			t0 := time.Now()
-			if err := roundTrip(); err != nil {
-				return fail(err)
-			}
-			lat[i] = time.Since(t0)
-		} else if err := roundTrip(); err != nil {
-			return fail(err)
-		}
-	}
-	s := m.stop(sp.Count)
-	s.P50, s.P99, s.P999 = percentiles(lat)
 	eerr := <-echoed
 	return s, rawClose(zc, eerr, req, rep)
 }
@@ -265,15 +238,7 @@ func (rawRow) Idle(_ context.Context, sp Spec) (IdleSample, error) {
 		socks = append(socks, pull, push)
 	}
 	create := time.Since(t0)
-	after := snapshot()
-	is := IdleSample{
-		Sockets:    len(socks),
-		Create:     create,
-		Goroutines: after.Goroutines - before.Goroutines,
-		HeapBytes:  after.HeapBytes - before.HeapBytes,
-		RSSBytes:   after.RSSBytes - before.RSSBytes,
-		FDs:        after.FDs - before.FDs,
-	}
+	is := idleSample(len(socks), create, before, snapshot())
 	return is, rawClose(zc, nil, socks...)
 }
 
@@ -288,6 +253,19 @@ func rawSocket(zc *zmq4.Context, t zmq4.Type) (*zmq4.Socket, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// newRawPair makes a pebbe context with a socket of type bt bound to endpoint and one of
+// type ct connected to it (rawConnect). On failure nothing is left open.
+func newRawPair(endpoint string, bt, ct zmq4.Type) (zc *zmq4.Context, bound, conn *zmq4.Socket, err error) {
+	zc, err = zmq4.NewContext()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if bound, conn, err = rawConnect(zc, bt, ct, endpoint); err != nil {
+		return nil, nil, nil, errors.Join(err, zc.Term())
+	}
+	return zc, bound, conn, nil
 }
 
 // rawConnect binds a socket of type bt to endpoint and connects one of type ct to the

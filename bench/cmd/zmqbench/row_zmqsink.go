@@ -8,7 +8,6 @@ import (
 	"github.com/pebbe/zmq4"
 	"github.com/reactivex/rxgo/v2"
 
-	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqsink"
 	"github.com/zmqasync/zmqasync/zmqstream"
 )
@@ -57,9 +56,7 @@ func (r sinkRow) About() string {
 }
 
 // Supports keeps the Sink rows to the sizes their issue asks for, on every transport.
-func (sinkRow) Supports(k Kind, sp Spec) bool {
-	return k == KindThroughput && (sp.Size == 16 || sp.Size == 4<<10)
-}
+func (sinkRow) Supports(k Kind, sp Spec) bool { return streamLayerSupports(k, sp) }
 
 // Throughput: the layered sender on a goroutine, the raw receiver timed.
 func (r sinkRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
@@ -73,31 +70,39 @@ func (r sinkRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 	}
 	msg := make([]byte, sp.Size)
 	n := sp.Count + 1
-	send := func(ctx context.Context) error {
-		if r.forward {
-			if err := zmqsink.Forward(ctx, msgSource(msg, n), k); err != nil {
-				return fmt.Errorf("zmqsink forward: %w", err)
+	return g.run(sp.Count,
+		func(ctx context.Context) error { return r.send(ctx, k, msg, n) },
+		func(ctx context.Context) error { return closeSink(ctx, k, n) })
+}
+
+// send sends msg n times into k, with Sink.Send or, with forward set, with
+// zmqsink.Forward from msgSource, then waits with Flush until libzmq has them all.
+func (r sinkRow) send(ctx context.Context, k *zmqsink.Sink, msg []byte, n int) error {
+	if r.forward {
+		if err := zmqsink.Forward(ctx, msgSource(msg, n), k); err != nil {
+			return fmt.Errorf("zmqsink forward: %w", err)
+		}
+	} else {
+		for range n {
+			if err := k.Send(ctx, msg); err != nil {
+				return fmt.Errorf("zmqsink send: %w", err)
 			}
-		} else {
-			for range n {
-				if err := k.Send(ctx, msg); err != nil {
-					return fmt.Errorf("zmqsink send: %w", err)
-				}
-			}
 		}
-		if err := k.Flush(ctx); err != nil {
-			return fmt.Errorf("zmqsink flush: %w", err)
-		}
-		return nil
 	}
-	closeSink := func(ctx context.Context) error {
-		err := k.Close(ctx)
-		if st := k.Stats(); err == nil && (st.Accepted != uint64(n) || st.Sent != uint64(n)) {
-			err = fmt.Errorf("zmqsink: accepted %d and sent %d messages, want %d", st.Accepted, st.Sent, n)
-		}
-		return err
+	if err := k.Flush(ctx); err != nil {
+		return fmt.Errorf("zmqsink flush: %w", err)
 	}
-	return g.run(sp.Count, send, closeSink)
+	return nil
+}
+
+// closeSink closes k, and with it its socket, and checks that k accepted and sent
+// exactly n messages.
+func closeSink(ctx context.Context, k *zmqsink.Sink, n int) error {
+	err := k.Close(ctx)
+	if st := k.Stats(); err == nil && (st.Accepted != uint64(n) || st.Sent != uint64(n)) {
+		err = fmt.Errorf("zmqsink: accepted %d and sent %d messages, want %d", st.Accepted, st.Sent, n)
+	}
+	return err
 }
 
 // msgSource is an rxgo Observable emitting n items carrying msg, then completing; its
@@ -114,98 +119,6 @@ func msgSource(msg []byte, n int) rxgo.Observable {
 	}})
 }
 
-// rawPullRig is one repetition of the raw baseline's throughput loop with the sending
-// end left to the row: one pebbe context, a raw PULL bound to sp.Endpoint on which the
-// timing goroutine receives exactly as rawRow does, and a PUSH connected to it and
-// handed to zmqevented (Push) for the layer under test.
-type rawPullRig struct {
-	Push *zmqevented.Socket
-
-	ctx    context.Context // the repetition's; cancelled with the cause when either end fails
-	cancel context.CancelCauseFunc
-	pull   *zmq4.Socket
-	zc     *sharedContext
-	done   chan struct{}  // closed when the receiver has stopped
-	sent   chan endResult // the sender's result, once it has closed Push
-}
-
-func newRawPullRig(ctx context.Context, sp Spec) (*rawPullRig, error) {
-	zc, err := newSharedContext()
-	if err != nil {
-		return nil, err
-	}
-	pull, rawPush, err := rawConnect(zc.zc, zmq4.PULL, zmq4.PUSH, sp.Endpoint)
-	if err != nil {
-		return nil, errors.Join(err, zc.term())
-	}
-	push, err := zmqevented.Wrap(rawPush, zmqevented.WithLinger(0))
-	if err != nil {
-		return nil, errors.Join(err, rawClose(zc.zc, nil, rawPush, pull))
-	}
-	runCtx, cancel := context.WithCancelCause(ctx)
-	return &rawPullRig{Push: push, ctx: runCtx, cancel: cancel, pull: pull, zc: zc,
-		done: make(chan struct{}), sent: make(chan endResult, 1)}, nil
-}
-
-// abort cleans up a rig whose run never started, returning err.
-func (g *rawPullRig) abort(err error) error {
-	g.cancel(err)
-	return errors.Join(err, g.Push.Close(), rawClose(g.zc.zc, nil, g.pull))
-}
-
-// run starts a goroutine that calls send, which must send count+1 messages of the
-// spec's size on Push through the layer under test and wait until libzmq has them,
-// and receives them on the calling goroutine: one untimed, then count timed, as
-// rawRow does. The goroutine then waits for the receiver, calls closeSend, which must
-// close Push (a failed run passes a done context: give up at once), and ends. run
-// returns when both ends have stopped and the context is terminated.
-//
-// A failure of either end cancels the other's context; the sender stops a receiver
-// blocked in RecvBytes by terminating the context, which it does after closing Push.
-func (g *rawPullRig) run(count int, send, closeSend func(context.Context) error) (Sample, error) {
-	go func() {
-		err := send(g.ctx)
-		if err != nil {
-			g.cancel(err)
-		} else {
-			select {
-			case <-g.done: // closing Push any earlier could drop messages (linger 0)
-			case <-g.ctx.Done(): // the run was cancelled; the receiver may be blocked
-				err = context.Cause(g.ctx)
-			}
-		}
-		cerr := closeSend(g.ctx)
-		if err != nil {
-			cerr = nil // the messages left unsent by the failure
-		}
-		_ = g.zc.term() // returned by finish; stops a receiver blocked in RecvBytes
-		g.sent <- endResult{err, cerr}
-	}()
-	finish := func(recvErr error) error {
-		if recvErr != nil {
-			recvErr = fmt.Errorf("raw recv: %w", recvErr)
-			g.cancel(recvErr)
-		}
-		close(g.done)
-		perr := g.pull.Close()
-		terr := g.zc.term()
-		e := <-g.sent
-		g.cancel(nil)
-		return errors.Join(joinEnds(recvErr, e.err), e.closeErr, perr, terr)
-	}
-	if _, err := g.pull.RecvBytes(0); err != nil { // warm-up: the connection is up
-		return Sample{}, finish(err)
-	}
-	m := startMeter()
-	for range count {
-		if _, err := g.pull.RecvBytes(0); err != nil {
-			return Sample{}, finish(err)
-		}
-	}
-	s := m.stop(count)
-	return s, finish(nil)
-}
-
 func (pipelineRow) Key() string  { return keyPipeline }
 func (pipelineRow) Name() string { return "rxgo → Sink → Stream → rxgo" }
 func (pipelineRow) About() string {
@@ -217,19 +130,13 @@ func (pipelineRow) About() string {
 }
 
 // Supports runs the pipeline where the Sink and Stream rows run.
-func (pipelineRow) Supports(k Kind, sp Spec) bool {
-	return k == KindThroughput && (sp.Size == 16 || sp.Size == 4<<10)
-}
+func (pipelineRow) Supports(k Kind, sp Spec) bool { return streamLayerSupports(k, sp) }
 
 // Throughput: Forward into a Sink on a goroutine; the Stream's Observable consumed and timed.
 func (pipelineRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
-	zc, err := zmqevented.NewContext(zmqevented.WithLinger(0))
+	zc, pull, push, err := newEvPair(sp.Endpoint, zmq4.PULL, zmq4.PUSH)
 	if err != nil {
 		return Sample{}, err
-	}
-	pull, push, err := evConnect(zc, zmq4.PULL, zmq4.PUSH, sp.Endpoint)
-	if err != nil {
-		return Sample{}, errors.Join(err, zc.Close())
 	}
 	k, err := zmqsink.New(push)
 	if err != nil {
@@ -245,36 +152,13 @@ func (pipelineRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 	n := sp.Count + 1
 	sent := make(chan error, 1)
 	go func() {
-		err := zmqsink.Forward(runCtx, msgSource(msg, n), k)
-		if err == nil {
-			err = k.Flush(runCtx)
-		}
+		err := sinkRow{forward: true}.send(runCtx, k, msg, n)
 		if err != nil {
-			err = fmt.Errorf("zmqsink: %w", err)
 			cancel(err) // the consumer stops waiting
 		}
 		sent <- err
 	}()
-	items := st.Observable().Observe(rxgo.WithContext(runCtx))
-	recv := func() error {
-		it, ok := <-items
-		switch {
-		case !ok:
-			if err := st.Err(); err != nil {
-				return err
-			}
-			if err := context.Cause(runCtx); err != nil {
-				return err
-			}
-			return errors.New("the stream ended early")
-		case it.E != nil:
-			return it.E
-		}
-		if _, ok := it.V.([][]byte); !ok {
-			return fmt.Errorf("item of type %T, want [][]byte", it.V)
-		}
-		return nil
-	}
+	recv, drain := observe(runCtx, st)
 	finish := func(rerr error) error {
 		if rerr != nil {
 			rerr = fmt.Errorf("zmqstream observable: %w", rerr)
@@ -284,13 +168,9 @@ func (pipelineRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 		if rerr != nil && errors.Is(serr, context.Cause(runCtx)) {
 			serr = nil // the cancellation that stopped the consumer too
 		}
-		kerr := k.Close(runCtx) // closes push; after a failure runCtx is done and Close gives up at once
-		if st := k.Stats(); kerr == nil && (st.Accepted != uint64(n) || st.Sent != uint64(n)) {
-			kerr = fmt.Errorf("zmqsink: accepted %d and sent %d messages, want %d", st.Accepted, st.Sent, n)
-		}
+		kerr := closeSink(runCtx, k, n) // closes push; after a failure runCtx is done and Close gives up at once
 		cerr := st.Close()
-		for range items { // rxgo closes the channel once the Stream's producer has returned
-		}
+		drain()
 		<-st.Done()
 		if rerr != nil || serr != nil {
 			kerr, cerr = nil, nil // consequences of the failure
@@ -299,15 +179,9 @@ func (pipelineRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 		}
 		return errors.Join(joinEnds(rerr, serr), kerr, cerr, zc.Close())
 	}
-	if err := recv(); err != nil { // warm-up: the connection is up
+	s, err := timeLoop(sp.Count, recv)
+	if err != nil {
 		return Sample{}, finish(err)
 	}
-	m := startMeter()
-	for range sp.Count {
-		if err := recv(); err != nil {
-			return Sample{}, finish(err)
-		}
-	}
-	s := m.stop(sp.Count)
 	return s, finish(nil)
 }

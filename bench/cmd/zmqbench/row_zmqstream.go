@@ -48,9 +48,7 @@ func (r streamRow) About() string {
 }
 
 // Supports keeps the Stream rows to the sizes their issue asks for, on every transport.
-func (streamRow) Supports(k Kind, sp Spec) bool {
-	return k == KindThroughput && (sp.Size == 16 || sp.Size == 4<<10)
-}
+func (streamRow) Supports(k Kind, sp Spec) bool { return streamLayerSupports(k, sp) }
 
 // Throughput: raw sender; the timing goroutine consumes the Stream.
 func (r streamRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
@@ -62,39 +60,11 @@ func (r streamRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 	if err != nil {
 		return Sample{}, g.finish(err)
 	}
-	// end is why the stream ended before spec.Count+1 messages.
-	end := func() error {
-		if err := st.Err(); err != nil {
-			return err
-		}
-		if err := context.Cause(g.Ctx); err != nil {
-			return err
-		}
-		return errors.New("the stream ended early")
-	}
 	var recv func() error
 	drain := func() {}
 	unwatch := func() bool { return true }
 	if r.observable {
-		items := st.Observable().Observe(rxgo.WithContext(g.Ctx))
-		recv = func() error {
-			it, ok := <-items
-			switch {
-			case !ok:
-				return end()
-			case it.E != nil:
-				return it.E
-			}
-			if _, ok := it.V.([][]byte); !ok {
-				return fmt.Errorf("item of type %T, want [][]byte", it.V)
-			}
-			return nil
-		}
-		// rxgo closes the channel once the producer has returned.
-		drain = func() {
-			for range items {
-			}
-		}
+		recv, drain = observe(g.Ctx, st)
 	} else {
 		// A bare channel receive per message; the repetition's context ends the
 		// Stream instead.
@@ -102,7 +72,7 @@ func (r streamRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 		unwatch = context.AfterFunc(g.Ctx, func() { _ = st.Close() })
 		recv = func() error {
 			if _, ok := <-ch; !ok {
-				return end()
+				return streamEnd(g.Ctx, st)
 			}
 			return nil
 		}
@@ -123,15 +93,46 @@ func (r streamRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 		}
 		return g.finish(errors.Join(rerr, cerr))
 	}
-	if err := recv(); err != nil { // warm-up: the connection is up
+	s, err := timeLoop(sp.Count, recv)
+	if err != nil {
 		return Sample{}, finish(err)
 	}
-	m := startMeter()
-	for range sp.Count {
-		if err := recv(); err != nil {
-			return Sample{}, finish(err)
+	return s, finish(nil)
+}
+
+// observe consumes st's Observable, observed with ctx: recv takes the next item and
+// fails unless it is a message; drain, once st is closed, takes the items left (rxgo
+// closes the channel once the Stream's producer has returned).
+func observe(ctx context.Context, st *zmqstream.Stream) (recv func() error, drain func()) {
+	items := st.Observable().Observe(rxgo.WithContext(ctx))
+	recv = func() error {
+		it, ok := <-items
+		switch {
+		case !ok:
+			return streamEnd(ctx, st)
+		case it.E != nil:
+			return it.E
+		}
+		if _, ok := it.V.([][]byte); !ok {
+			return fmt.Errorf("item of type %T, want [][]byte", it.V)
+		}
+		return nil
+	}
+	drain = func() {
+		for range items {
 		}
 	}
-	s := m.stop(sp.Count)
-	return s, finish(nil)
+	return recv, drain
+}
+
+// streamEnd is why st ended before the row had all its messages: the Stream's failure,
+// else the cause of ctx's cancellation, else an early end.
+func streamEnd(ctx context.Context, st *zmqstream.Stream) error {
+	if err := st.Err(); err != nil {
+		return err
+	}
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return errors.New("the stream ended early")
 }

@@ -34,15 +34,17 @@ import (
 //	s := m.stop(spec.Count)
 //
 // and tears everything down (every context terminated, every goroutine it started
-// ended, linger 0) before returning. It must return promptly when ctx is cancelled
-// where the API it measures allows that. An error is reported in the table and makes
-// the run exit non-zero; a row must never pretend to measure: a row whose layer does
-// not exist yet is simply not registered, and the bars that need it print "not
-// measured (row missing)".
+// ended, linger 0) before returning. timeLoop and timeRoundTrips (meter.go) do the
+// warm-up and the timed loop for a step that is a closure anyway; a loop of direct
+// calls, like the raw row's, stays inline. It must return promptly when ctx is
+// cancelled where the API it measures allows that. An error is reported in the table
+// and makes the run exit non-zero; a row must never pretend to measure: a row whose
+// layer does not exist yet is simply not registered, and the bars that need it print
+// "not measured (row missing)".
 //
 // A row of one layer changes one end of the raw baseline's loop and keeps the other
-// (rawPushRig in row_zmqfuture.go, rawPullRig in row_zmqsink.go), so that its ratio to
-// raw is the cost of that layer alone; the pipeline row (keyPipeline) layers both.
+// (rawPushRig and rawPullRig in rigs.go), so that its ratio to raw is the cost of that
+// layer alone; the pipeline row (keyPipeline) layers both.
 
 // Row keys. The bars (bars.go) refer to rows by these keys.
 const (
@@ -109,6 +111,13 @@ type IdleRow interface {
 // layer benchmarked at 16 B and 4 KiB only, say). Without it a row runs everywhere.
 type supporter interface {
 	Supports(kind Kind, spec Spec) bool
+}
+
+// streamLayerSupports is the Supports of the zmqsink and zmqstream rows and of the
+// pipeline of both: throughput at the sizes their issues ask for, 16 B and 4 KiB, on
+// every transport.
+func streamLayerSupports(k Kind, sp Spec) bool {
+	return k == KindThroughput && (sp.Size == 16 || sp.Size == 4<<10)
 }
 
 // skipper is implemented by rows that could run in a scenario but must not, for a
@@ -218,19 +227,35 @@ func sortedRows() []Row {
 	return rows
 }
 
-// runsIn reports whether row r takes part in scenarios of kind k with spec s.
-func runsIn(r Row, k Kind, s Spec) bool {
-	var ok bool
+// scenarioMethod returns r's method for scenarios of kind k, or nil if r does not
+// implement that kind's interface. Idle scenarios are not among them: IdleRow's method
+// returns an IdleSample.
+func scenarioMethod(r Row, k Kind) func(context.Context, Spec) (Sample, error) {
 	switch k {
 	case KindThroughput:
-		_, ok = r.(ThroughputRow)
+		if t, ok := r.(ThroughputRow); ok {
+			return t.Throughput
+		}
 	case KindLatency:
-		_, ok = r.(LatencyRow)
+		if t, ok := r.(LatencyRow); ok {
+			return t.Latency
+		}
 	case KindRate:
-		_, ok = r.(RateRow)
+		if t, ok := r.(RateRow); ok {
+			return t.Rate
+		}
 	case KindPairs:
-		_, ok = r.(PairsRow)
-	case KindIdle:
+		if t, ok := r.(PairsRow); ok {
+			return t.Pairs
+		}
+	}
+	return nil
+}
+
+// runsIn reports whether row r takes part in scenarios of kind k with spec s.
+func runsIn(r Row, k Kind, s Spec) bool {
+	ok := scenarioMethod(r, k) != nil
+	if k == KindIdle {
 		_, ok = r.(IdleRow)
 	}
 	if !ok {
@@ -244,27 +269,11 @@ func runsIn(r Row, k Kind, s Spec) bool {
 
 // runOnce runs one repetition of a non-idle row.
 func runOnce(ctx context.Context, r Row, k Kind, s Spec) (Sample, error) {
-	switch k {
-	case KindThroughput:
-		if t, ok := r.(ThroughputRow); ok {
-			return t.Throughput(ctx, s)
-		}
-	case KindLatency:
-		if t, ok := r.(LatencyRow); ok {
-			return t.Latency(ctx, s)
-		}
-	case KindRate:
-		if t, ok := r.(RateRow); ok {
-			return t.Rate(ctx, s)
-		}
-	case KindPairs:
-		if t, ok := r.(PairsRow); ok {
-			return t.Pairs(ctx, s)
-		}
-	case kindFunc:
-		if f, ok := r.(funcRow); ok {
-			return Sample{}, f.fn(ctx)
-		}
+	if run := scenarioMethod(r, k); run != nil {
+		return run(ctx, s)
+	}
+	if f, ok := r.(funcRow); ok && k == kindFunc {
+		return Sample{}, f.fn(ctx)
 	}
 	return Sample{}, fmt.Errorf("zmqbench: %s does not run %s scenarios", r.Key(), k)
 }
