@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// bar is one performance bar of the issues: the ratio of row Num to row Den in the
+// bar is one performance bar the project holds itself to: the ratio of row Num to row Den in the
 // scenarios Match selects must be ≥ (AtLeast) or ≤ Threshold. A bar is held in a
 // scenario when the median of its paired ratios (repetition by repetition) meets the
 // threshold; min and max are printed beside it. When Den is not the scenario's
@@ -37,7 +37,7 @@ func tcpSize(n int) func(scenario) bool {
 	return func(sc scenario) bool { return sc.Transport == "tcp" && sc.Size == n }
 }
 
-// bars are the issues' bars, in the order the summary prints them.
+// bars are the project's performance bars, in the order the summary prints them.
 var bars = []bar{
 	{ID: "evented-throughput", Text: "zmqevented ≥ 0.9× raw pebbe throughput at every size and transport",
 		Kind: KindThroughput, Num: keyEvented, Den: keyRaw, AtLeast: true, Threshold: 0.9, RefDen: keyRawMessage},

@@ -55,7 +55,7 @@ func (r sinkRow) About() string {
 		"inline while nothing is queued, else the Sink's writer goroutine sends it); " + tail
 }
 
-// Supports keeps the Sink rows to the sizes their issue asks for, on every transport.
+// Supports keeps the Sink rows to the sizes their bars name, on every transport.
 func (sinkRow) Supports(k Kind, sp Spec) bool { return streamLayerSupports(k, sp) }
 
 // Throughput: the layered sender on a goroutine, the raw receiver timed.

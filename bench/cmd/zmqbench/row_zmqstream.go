@@ -47,7 +47,7 @@ func (r streamRow) About() string {
 		"16 B and 4 KiB."
 }
 
-// Supports keeps the Stream rows to the sizes their issue asks for, on every transport.
+// Supports keeps the Stream rows to the sizes their bars name, on every transport.
 func (streamRow) Supports(k Kind, sp Spec) bool { return streamLayerSupports(k, sp) }
 
 // Throughput: raw sender; the timing goroutine consumes the Stream.

@@ -114,7 +114,7 @@ type supporter interface {
 }
 
 // streamLayerSupports is the Supports of the zmqsink and zmqstream rows and of the
-// pipeline of both: throughput at the sizes their issues ask for, 16 B and 4 KiB, on
+// pipeline of both: throughput at the sizes their bars name, 16 B and 4 KiB, on
 // every transport.
 func streamLayerSupports(k Kind, sp Spec) bool {
 	return k == KindThroughput && (sp.Size == 16 || sp.Size == 4<<10)

@@ -67,7 +67,7 @@ const (
 	latencyTrans = "tcp"
 )
 
-// fullPlan is every scenario of the issue.
+// fullPlan is every scenario of the suite.
 func fullPlan(reps int) plan {
 	var scs []scenario
 	for _, t := range transports {
