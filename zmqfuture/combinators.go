@@ -8,11 +8,11 @@ import (
 // Map returns a future that settles with fn(v) once f succeeds with v, or
 // with f's error, unchanged, once f fails (fn is then not called).
 //
-// Map does not block and starts no goroutine: fn runs on the goroutine that
-// settles f (inside Resolve, or the goroutine of [Go]), or at once, on the
-// calling goroutine, if f has already settled. So fn should be short and
-// must not block; use [Then] with [Go] for blocking work. A panic in fn is
-// not recovered.
+// Map is safe for concurrent use, does not block and starts no goroutine:
+// fn runs on the goroutine that settles f (inside Resolve, or the goroutine
+// of [Go]), or at once, on the calling goroutine, if f has already settled.
+// So fn should be short and must not block; use [Then] with [Go] for
+// blocking work. A panic in fn is not recovered.
 //
 // Cancel on the returned future cancels f with the cause (see
 // [Future.Cancel]), then makes the returned future fail with the cause
@@ -61,11 +61,12 @@ func (n *mapNode[T, U]) cancel(error) (stepper, bool) {
 // with fn(err) once f fails with err: fn can turn the failure into a value
 // (by returning a nil error) or into another error.
 //
-// Like [Map], Recover does not block and starts no goroutine; fn runs on
-// the goroutine that settles f, or at once if f has already settled, so it
-// must not block. A panic in fn is not recovered. Cancel on the returned
-// future cancels f with the cause, then makes the returned future fail with
-// the cause before it returns; fn is not called any more.
+// Like [Map], Recover is safe for concurrent use, does not block and starts
+// no goroutine; fn runs on the goroutine that settles f, or at once if f has
+// already settled, so it must not block. A panic in fn is not recovered.
+// Cancel on the returned future cancels f with the cause, then makes the
+// returned future fail with the cause before it returns; fn is not called
+// any more.
 func Recover[T any](f *Future[T], fn func(error) (T, error)) *Future[T] {
 	n := &recoverNode[T]{src: f, fn: fn}
 	n.dst.owner = n
@@ -108,10 +109,10 @@ func (n *recoverNode[T]) cancel(error) (stepper, bool) {
 // If f fails, the returned future fails with f's error and fn is not called.
 // If fn returns nil, it fails with [ErrNilFuture].
 //
-// Then does not block and starts no goroutine; fn runs on the goroutine
-// that settles f, or at once if f has already settled, so fn should only
-// start the work (for instance with [Go](ctx, …)) and return. A panic in fn
-// is not recovered.
+// Then is safe for concurrent use, does not block and starts no goroutine;
+// fn runs on the goroutine that settles f, or at once if f has already
+// settled, so fn should only start the work (for instance with [Go](ctx, …))
+// and return. A panic in fn is not recovered.
 //
 // The ctx given to fn is cancelled when the returned future settles, and
 // with the cause when it is cancelled. Cancel on the returned future
@@ -225,9 +226,9 @@ func (c thenInner[T, U]) fire() *waiter { return c.n.fireInner() }
 // cause. If ctx is already done when All is called, inputs that have
 // already settled still decide the result.
 //
-// All does not block and starts no goroutine of its own (a ctx
-// cancellation is handled on the goroutine [context.AfterFunc] starts); no
-// registration on ctx outlives the result.
+// All is safe for concurrent use, does not block and starts no goroutine of
+// its own (a ctx cancellation is handled on the goroutine
+// [context.AfterFunc] starts); no registration on ctx outlives the result.
 func All[T any](ctx context.Context, fs ...*Future[T]) *Future[[]T] {
 	if len(fs) == 0 {
 		return Ready([]T{})
@@ -262,8 +263,8 @@ func allFire[T any](g *group[T, []T], f *Future[T]) *waiter {
 // error (see [Future.Await]) and every input still pending is cancelled with
 // it. Cancel on the returned future does the same with its cause.
 //
-// AllSettled does not block and starts no goroutine of its own; no
-// registration on ctx outlives the result.
+// AllSettled is safe for concurrent use, does not block and starts no
+// goroutine of its own; no registration on ctx outlives the result.
 func AllSettled[T any](ctx context.Context, fs ...*Future[T]) *Future[[]Result[T]] {
 	if len(fs) == 0 {
 		return Ready([]Result[T]{})
@@ -290,8 +291,8 @@ func allSettledFire[T any](g *group[T, []Result[T]], _ *Future[T]) *waiter {
 // error (see [Future.Await]) and every input still pending is cancelled with
 // it. Cancel on the returned future does the same with its cause.
 //
-// Race does not block and starts no goroutine of its own; no registration
-// on ctx outlives the result.
+// Race is safe for concurrent use, does not block and starts no goroutine
+// of its own; no registration on ctx outlives the result.
 func Race[T any](ctx context.Context, fs ...*Future[T]) *Future[T] {
 	if len(fs) == 0 {
 		return Failed[T](ErrNoFutures)
@@ -317,8 +318,8 @@ func raceFire[T any](g *group[T, T], f *Future[T]) *waiter {
 // error (see [Future.Await]) and every input still pending is cancelled with
 // it. Cancel on the returned future does the same with its cause.
 //
-// Any does not block and starts no goroutine of its own; no registration
-// on ctx outlives the result.
+// Any is safe for concurrent use, does not block and starts no goroutine of
+// its own; no registration on ctx outlives the result.
 func Any[T any](ctx context.Context, fs ...*Future[T]) *Future[T] {
 	if len(fs) == 0 {
 		return Failed[T](ErrNoFutures)

@@ -136,7 +136,8 @@
 // [ErrClosed] after Close (it matches zmqevented.ErrClosed), with the
 // socket's error if the socket fails, with [ErrTimeout] when
 // [WithRequestTimeout] runs out, and with an error matching [ErrPeerLost]
-// (naming the endpoint) when their peer's connection went away. The wrong socket type is [ErrSocketType]. Sentinel messages start with
+// (naming the endpoint) when their peer's connection went away. The wrong
+// socket type is [ErrSocketType]. Sentinel messages start with
 // "zmqfuture: " and are frozen; compare errors with [errors.Is]. A nil
 // *Future passed to a function of this package panics, as calling a method
 // on it would; a nil future returned by a Then function is reported as

@@ -87,7 +87,8 @@ type stepper interface {
 
 // Ready returns a future that has already succeeded with v.
 //
-// It does not block and starts nothing; Cancel on it is a no-op.
+// It does not block, starts nothing and is safe for concurrent use; Cancel
+// on it is a no-op.
 func Ready[T any](v T) *Future[T] {
 	f := &Future[T]{res: Result[T]{Value: v}, done: closedChan}
 	f.state.Store(settled)
@@ -97,7 +98,8 @@ func Ready[T any](v T) *Future[T] {
 // Failed returns a future that has already failed with err (with
 // [ErrNilError] if err is nil).
 //
-// It does not block and starts nothing; Cancel on it is a no-op.
+// It does not block, starts nothing and is safe for concurrent use; Cancel
+// on it is a no-op.
 func Failed[T any](err error) *Future[T] {
 	if err == nil {
 		err = ErrNilError
@@ -118,8 +120,8 @@ func Failed[T any](err error) *Future[T] {
 // program. Continuations registered on the future ([Map], [Then], …) run on
 // that goroutine after fn returns.
 //
-// Go does not block. Cost: one goroutine, one cancellable context and
-// a few small allocations.
+// Go does not block and is safe for concurrent use. Cost: one goroutine,
+// one cancellable context and a few small allocations.
 func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
 	cctx, stop := context.WithCancelCause(ctx)
 	t := &goTask[T]{stop: stop}
@@ -399,13 +401,16 @@ func NewPromise[T any]() *Promise[T] {
 	return p
 }
 
-// Future returns the promise's future; the same one on every call.
+// Future returns the promise's future; the same one on every call. It does
+// not block and is safe for concurrent use.
 func (p *Promise[T]) Future() *Future[T] { return &p.f }
 
 // Resolve completes the future with v and returns true, or returns false
 // (and changes nothing) if it has already settled, for instance because it
 // was cancelled. It never panics. Continuations registered on the future
-// ([Map], [Then], …) run on the calling goroutine before Resolve returns.
+// ([Map], [Then], …) run on the calling goroutine before Resolve returns:
+// Resolve blocks only while they run. Safe for concurrent use with every
+// other method; of concurrent completions exactly one returns true.
 func (p *Promise[T]) Resolve(v T) bool {
 	return p.f.complete(Result[T]{Value: v}, false)
 }
@@ -413,7 +418,8 @@ func (p *Promise[T]) Resolve(v T) bool {
 // Reject fails the future with err ([ErrNilError] if err is nil) and
 // returns true, or returns false (and changes nothing) if it has already
 // settled. It never panics. Continuations registered on the future run on
-// the calling goroutine before Reject returns.
+// the calling goroutine before Reject returns: Reject blocks only while they
+// run. Safe for concurrent use, like Resolve.
 func (p *Promise[T]) Reject(err error) bool {
 	if err == nil {
 		err = ErrNilError

@@ -111,7 +111,11 @@ func WithRequestTimeout(d time.Duration) Option {
 // peer it is reconnecting to; otherwise the request goes to another
 // connected peer or waits for the next one. With several peers, the lost
 // requests are spread over them like new ones. The wait stays bounded by
-// the request's ctx and [WithRequestTimeout], which are not reset.
+// the request's ctx and [WithRequestTimeout], which are not reset. Lost
+// requests are sent again one at a time, oldest first; one that settles
+// meanwhile (its ctx ended, it timed out or was cancelled) is not sent
+// again, and if it is already waiting in the send, the send gives up, so it
+// does not hold up the requests behind it.
 //
 // This gives at-least-once semantics: the server may see a request twice
 // (the lost peer may have done the work before it went away, and a request

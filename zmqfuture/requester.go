@@ -232,10 +232,11 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 // After the send, ctx still bounds the request: when it is done, or when the
 // future is cancelled ([Future.Cancel]), or when the [WithRequestTimeout]
 // limit runs out ([ErrTimeout]), the future fails with that error at once,
-// the request leaves the table of pending requests and frees its slot, and
-// its reply, if it comes, is dropped and counted in [Stats].Dropped; it is
-// never delivered to another request. The server may still have done the
-// work.
+// the request leaves the table of pending requests and frees its slot (and,
+// with [WithRetryOnDisconnect], is not sent again: a resend of it waiting in
+// the send gives up), and its reply, if it comes, is dropped and counted in
+// [Stats].Dropped; it is never delivered to another request. The server may
+// still have done the work.
 //
 // When a peer's connection goes away while the request is pending (sent,
 // or being sent, and not yet answered), the future fails at once with an
@@ -372,10 +373,28 @@ func (r *Requester) remove(c *call) bool {
 		r.mu.Unlock()
 		return false
 	}
-	delete(r.pending, c.id)
+	r.unpendLocked(c)
 	r.mu.Unlock()
 	<-r.slots
 	return true
+}
+
+// unpendLocked takes c out of the table of pending requests (stop, which
+// drops the whole table, does the same for each call) and ends a resend of c
+// under way: nobody waits for its
+// reply any more. Cancelling that context runs no user code (zmqevented
+// reacts on a goroutine of its own), so it may happen under r.mu.
+func (r *Requester) unpendLocked(c *call) {
+	delete(r.pending, c.id)
+	c.endResendLocked()
+}
+
+// endResendLocked cancels the resend of c under way, if any. r.mu is held.
+func (c *call) endResendLocked() {
+	if c.rs != nil && c.rs.cancelSend != nil {
+		c.rs.cancelSend()
+		c.rs.cancelSend = nil
+	}
 }
 
 func (r *Requester) stopErr() error {
@@ -422,7 +441,7 @@ func (r *Requester) dispatch(msg [][]byte) {
 	r.mu.Lock()
 	c := r.pending[id]
 	if c != nil {
-		delete(r.pending, id)
+		r.unpendLocked(c)
 	}
 	r.mu.Unlock()
 	if c != nil {
@@ -453,6 +472,9 @@ func (r *Requester) stop(err error) bool {
 	}
 	err = r.err
 	calls := r.pending
+	for _, c := range calls {
+		c.endResendLocked() // the whole table goes: as unpendLocked for each
+	}
 	r.pending = nil
 	r.mu.Unlock()
 	for _, c := range calls {

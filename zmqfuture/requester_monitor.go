@@ -44,7 +44,11 @@ import (
 // the loss). Before sending, the resender makes the socket process its
 // pending commands (ZMQ_EVENTS), which completes such terminations. Its sends
 // block (at SNDHWM, or with no peer), so they run on a goroutine of their
-// own, never on the receiver or the watcher. A request sent again is pending
+// own, never on the receiver or the watcher, one at a time, each under a
+// context that ends when its call leaves the table of pending requests
+// (cancelled, timed out, answered, failed, or the Requester stopped; see
+// unpendLocked): a request nobody waits for any more is not sent, and does
+// not hold up the resends queued behind it. A request sent again is pending
 // like any other at the next disconnect.
 //
 // A connection that fails its handshake never carried a request. libzmq
@@ -73,6 +77,10 @@ type resendState struct {
 	// lostAt+resendGrace.
 	lostUp uint64
 	lostAt time.Time
+	// cancelSend ends the resend of the call under way, if any: set by the
+	// resender for the time of the send, called by whoever takes the call out
+	// of r.pending (unpendLocked).
+	cancelSend context.CancelFunc
 }
 
 // handshakeFailed reports whether e is one of the HANDSHAKE_FAILED_* events.
@@ -181,7 +189,7 @@ func (r *Requester) handleLoss() context.Context {
 	requeued := 0
 	now := time.Now()
 	r.mu.Lock()
-	for id, c := range r.pending { // nil once stopped: nothing to do
+	for _, c := range r.pending { // nil once stopped: nothing to do
 		if _, ok := r.resendQ[c]; ok {
 			// Not sent again yet: it is due after this loss now, and uses
 			// no more of its budget.
@@ -195,7 +203,7 @@ func (r *Requester) handleLoss() context.Context {
 			requeued++
 			continue
 		}
-		delete(r.pending, id)
+		r.unpendLocked(c)
 		failed = append(failed, c)
 	}
 	queued := len(r.resendQ) > 0
@@ -242,7 +250,6 @@ func (r *Requester) wakeResender() {
 // requests that are due, and sets its timer for the next one, until the
 // Requester stops.
 func (r *Requester) resendLoop() {
-	ctx := context.Background() // Close ends a blocked send by closing the socket
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
@@ -294,8 +301,14 @@ func (r *Requester) resendLoop() {
 			// Not if it settled, or was lost again meanwhile (then the
 			// receiver woke us to wait for it anew).
 			due := queued && r.pending[c.id] == c && r.resendDueLocked(c, now)
+			var ctx context.Context
+			var cancel context.CancelFunc
 			if due {
 				delete(r.resendQ, c)
+				// Ends when c leaves r.pending, which happens under r.mu:
+				// from here on unpendLocked sees cancelSend.
+				ctx, cancel = context.WithCancel(context.Background())
+				c.rs.cancelSend = cancel
 			}
 			r.mu.Unlock()
 			if !due {
@@ -305,11 +318,19 @@ func (r *Requester) resendLoop() {
 			msg = append(msg, c.rs.body...)
 			err := r.s.Send(ctx, msg...)
 			clear(msg) // keep no frames alive
+			r.mu.Lock()
+			c.rs.cancelSend = nil
+			r.mu.Unlock()
+			abandoned := ctx.Err() != nil
+			cancel()
 			switch {
 			case err == nil:
 				r.resent.Add(1)
 			case errors.Is(err, zmqevented.ErrClosed):
 				return // Close, or the socket failed: stop fails the requests
+			case abandoned:
+				// c left r.pending while its resend waited (a cancelled send
+				// sends nothing); whoever took it out settles it.
 			default:
 				if r.remove(c) {
 					c.finish(Result[[][]byte]{Err: err})

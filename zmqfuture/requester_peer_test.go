@@ -330,6 +330,63 @@ func TestRequesterRetryOnDisconnect(t *testing.T) {
 	require.Equal(t, Stats{Sent: 2, Resent: 2, Replied: 1, Dropped: 1, Lost: 1, Disconnects: 3}, r.Stats())
 }
 
+// TestRequesterRetryAbandoned: a resend waiting in the send (a bound DEALER
+// with no peer) ends when its request is cancelled: the resender moves on to
+// the next lost request, and the cancelled one never reaches the server that
+// comes up later.
+func TestRequesterRetryAbandoned(t *testing.T) {
+	c, sc := zmqtest.NewContext(t), zmqtest.NewContext(t)
+	r, ep := boundRequester(t, c, WithRetryOnDisconnect(1))
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+	recv := func(s *zmqevented.Socket) [][]byte {
+		t.Helper()
+		m, err := s.Recv(ctx)
+		require.NoError(t, err)
+		return m
+	}
+	queued := func() int {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.resendQ)
+	}
+
+	a := connectRouter(t, sc, ep)
+	fctx, cancelF := context.WithCancel(ctx)
+	f := r.Request(fctx, []byte("f"))
+	g := r.Request(ctx, []byte("g"))
+	require.Equal(t, "f", string(recv(a)[3]))
+	require.Equal(t, "g", string(recv(a)[3]))
+	require.NoError(t, a.Close())
+	require.Eventually(t, func() bool { return r.Stats().Disconnects == 1 }, lostBound, time.Millisecond)
+
+	// Once due, the resender takes f (the lower ID) first, and its send waits
+	// for a peer; g waits behind it.
+	require.Eventually(t, func() bool { return queued() == 1 }, lostBound, time.Millisecond)
+	cancelF()
+	res := settledWithin(t, f, lostBound)
+	require.ErrorIs(t, res.Err, context.Canceled)
+	require.Eventually(t, func() bool { return queued() == 0 }, lostBound, time.Millisecond,
+		"the resender is still stuck on the cancelled request")
+
+	b := connectRouter(t, sc, ep)
+	defer b.Close()
+	mg := recv(b)
+	require.Equal(t, "g", string(mg[3]), "the cancelled request was sent again")
+	require.NoError(t, b.Send(ctx, answer(t, mg, "ok")...))
+	msg, err := g.Await(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []string{"ok"}, strs(msg))
+
+	// Nothing of f follows: the next request is the next message b sees.
+	h := r.Request(ctx, []byte("h"))
+	mh := recv(b)
+	require.Equal(t, "h", string(mh[3]))
+	require.NoError(t, b.Send(ctx, answer(t, mh, "ok")...))
+	_, err = h.Await(ctx)
+	require.NoError(t, err)
+	require.Equal(t, Stats{Sent: 3, Resent: 1, Replied: 2, Canceled: 1, Disconnects: 1}, r.Stats())
+}
+
 // TestRequesterHandshakeFailures: connections to a bound DEALER that never
 // complete a ZMTP handshake (a client that connects and leaves, one that
 // speaks HTTP, one with a broken greeting) carried no request: they fail

@@ -8,13 +8,14 @@ import "time"
 // has settled by the time d has passed, its result wins; a d of zero or
 // less times out at once unless f has already settled.
 //
-// WithTimeout does not block and starts no goroutine while waiting: it arms
-// one timer ([time.AfterFunc], whose goroutine runs the expiry and the
-// continuations it settles), which is stopped as soon as the returned
-// future settles, so nothing outlives the result. Cancel on the returned future stops the
-// timer and cancels f with the cause, then makes the returned future fail
-// with the cause before it returns. When the time runs out, f is cancelled
-// before the returned future fails.
+// WithTimeout is safe for concurrent use, does not block and starts no
+// goroutine while waiting: it arms one timer ([time.AfterFunc], whose
+// goroutine runs the expiry and the continuations it settles), which is
+// stopped as soon as the returned future settles, so nothing outlives the
+// result. Cancel on the returned future stops the timer and cancels f with
+// the cause, then makes the returned future fail with the cause before it
+// returns. When the time runs out, f is cancelled before the returned
+// future fails.
 func WithTimeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	n := &timeoutNode[T]{src: f}
 	n.dst.owner = n

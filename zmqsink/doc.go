@@ -103,9 +103,11 @@
 //
 // # Errors
 //
-// A Send, Permit.Send or Forward that returns an error did not accept the message it
-// was given. Waiting calls cancelled by their context return context.Cause(ctx) and
-// change nothing. After Close has begun every call returns
+// A Send or Permit.Send that returns an error did not accept the message it was given.
+// Forward, ForwardChan and ForwardSeq stop at such a refusal and hand the message they
+// had taken from their source back inside a *SendError, which matches the refusal's
+// cause. Waiting calls cancelled by their context return context.Cause(ctx) and change
+// nothing. After Close has begun every call returns
 // ErrClosed (which also matches zmqevented.ErrClosed). TryReserve returns ErrFull
 // (which matches syscall.EAGAIN); a permit used twice returns ErrPermitUsed.
 //
@@ -117,5 +119,6 @@
 // peer went away mid-message and libzmq discarded it, never leaving half a message to
 // swallow the next one; syscall.EHOSTUNREACH from ROUTER_MANDATORY) are not sticky:
 // the sink carries on, counts them in Stats.Dropped and returns the messages inside a
-// *SendError from the next Flush or Close. Nothing accepted is ever lost silently.
+// *SendError from the next Flush or Close. Nothing accepted, and nothing a Forward took
+// from its source, is ever lost silently.
 package zmqsink

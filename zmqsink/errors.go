@@ -29,16 +29,22 @@ var (
 	ErrItemType = errors.New("zmqsink: unsupported item type")
 )
 
-// SendError reports messages that the Sink accepted and could not hand to libzmq whole,
-// so that none is lost silently: they come back to the caller, in acceptance order,
-// frames and all. Flush and Close return it.
+// SendError reports messages that did not reach libzmq, so that none is lost silently:
+// they come back to the caller, frames and all.
 //
-// Err says why. It matches (errors.Is) the transport error that made the sink fail
-// (then Err is also what Sink.Err returns), context.Canceled or
-// context.DeadlineExceeded for messages still queued when Close's context ran out,
-// zmqevented.ErrMessageDropped for messages that libzmq discarded because their peer
-// went away in the middle of them, or syscall.EHOSTUNREACH for messages a ROUTER with
-// ROUTER_MANDATORY could not route. Several causes are joined with errors.Join.
+// Flush and Close return it for messages the Sink accepted and could not hand to
+// libzmq whole, in acceptance order. Its Err then matches (errors.Is) the transport
+// error that made the sink fail (then Err is also what Sink.Err returns),
+// context.Canceled or context.DeadlineExceeded for messages still queued when Close's
+// context ran out, zmqevented.ErrMessageDropped for messages that libzmq discarded
+// because their peer went away in the middle of them, or syscall.EHOSTUNREACH for
+// messages a ROUTER with ROUTER_MANDATORY could not route. Several causes are joined
+// with errors.Join.
+//
+// Forward, ForwardChan and ForwardSeq return it for the one message they had taken
+// from their source when Sink.Send refused it (the sink was never given it): Messages
+// holds exactly that message and Err is Send's error (ErrClosed, the sink's transport
+// error, ctx's cause, zmqevented.ErrNoFrames).
 //
 // None of the messages reached a peer: libzmq took no frame of them, or discarded the
 // frames it took. The caller may send them again.

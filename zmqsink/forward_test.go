@@ -268,3 +268,120 @@ func strs(m [][]byte) []string {
 	}
 	return out
 }
+
+// TestForwardReturnsRefusedItem: when the sink refuses the item a forwarder has
+// already taken from its source (Close began, or the sink failed, while Send waited
+// for room), the error carries exactly that item in a *SendError matching the cause;
+// the item accepted before it comes back from the sink, and none is lost.
+func TestForwardReturnsRefusedItem(t *testing.T) {
+	// Each forwarder feeds the sink "a", "b", "c" and closes took once it has handed
+	// "b" over (after "a" was accepted).
+	forwarders := []struct {
+		name string
+		run  func(ctx context.Context, k *zmqsink.Sink, took chan<- struct{}) error
+	}{
+		{"Forward", func(ctx context.Context, k *zmqsink.Sink, took chan<- struct{}) error {
+			src := rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+				for _, s := range []string{"a", "b", "c"} {
+					if !rxgo.Of(s).SendContext(ctx, next) { // unbuffered: Forward took it
+						return
+					}
+					if s == "b" {
+						close(took)
+					}
+				}
+			}})
+			return zmqsink.Forward(ctx, src, k)
+		}},
+		{"ForwardChan", func(ctx context.Context, k *zmqsink.Sink, took chan<- struct{}) error {
+			src := make(chan [][]byte)
+			fctx, cancel := context.WithCancel(ctx)
+			var wg sync.WaitGroup
+			defer wg.Wait()
+			defer cancel()
+			wg.Go(func() {
+				for _, s := range []string{"a", "b", "c"} {
+					select {
+					case src <- [][]byte{[]byte(s)}:
+					case <-fctx.Done():
+						return
+					}
+					if s == "b" {
+						close(took)
+					}
+				}
+			})
+			return zmqsink.ForwardChan(ctx, src, k)
+		}},
+		{"ForwardSeq", func(ctx context.Context, k *zmqsink.Sink, took chan<- struct{}) error {
+			src := func(yield func([][]byte, error) bool) {
+				for _, s := range []string{"a", "b", "c"} {
+					if s == "b" {
+						close(took) // ForwardSeq holds "b" from here on
+					}
+					if !yield([][]byte{[]byte(s)}, nil) {
+						return
+					}
+				}
+			}
+			return zmqsink.ForwardSeq(ctx, src, k)
+		}},
+	}
+	refusals := []struct {
+		name  string
+		cause error
+		// refuse makes k refuse further messages and returns what the sink reports
+		// for the message it had accepted.
+		refuse func(t *testing.T, ctx context.Context, k *zmqsink.Sink, push *zmqevented.Socket) error
+	}{
+		{"closed", zmqsink.ErrClosed, func(t *testing.T, ctx context.Context, k *zmqsink.Sink, _ *zmqevented.Socket) error {
+			expired, cancel := context.WithCancel(ctx)
+			cancel()
+			return k.Close(expired)
+		}},
+		{"failed", zmqevented.ErrClosed, func(t *testing.T, ctx context.Context, k *zmqsink.Sink, push *zmqevented.Socket) error {
+			require.NoError(t, push.Close()) // under the sink's feet: it fails
+			err := k.Flush(ctx)
+			require.ErrorIs(t, k.Close(ctx), zmqevented.ErrClosed)
+			return err
+		}},
+	}
+	for _, f := range forwarders {
+		for _, r := range refusals {
+			t.Run(f.name+"/"+r.name, func(t *testing.T) {
+				c := zmqtest.NewContext(t)
+				// No peer: the PUSH takes nothing, so "a" fills the only slot and
+				// the forwarder waits in Send with "b".
+				push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+				k := newSink(t, push, zmqsink.WithQueue(1))
+				ctx := zmqtest.Ctx(t, 10*time.Second)
+
+				took := make(chan struct{})
+				errc := make(chan error, 1)
+				go func() { errc <- f.run(ctx, k, took) }()
+				select {
+				case <-took:
+				case <-ctx.Done():
+					t.Fatal("the forwarder did not take the second item")
+				}
+				report := r.refuse(t, ctx, k, push)
+
+				var err error
+				select {
+				case err = <-errc:
+				case <-ctx.Done():
+					t.Fatal("the forwarder did not return after the sink refused")
+				}
+				var se *zmqsink.SendError
+				require.ErrorAs(t, err, &se, "the refused item comes back: %v", err)
+				require.Equal(t, [][][]byte{{[]byte("b")}}, se.Messages)
+				require.Zero(t, se.Omitted)
+				require.ErrorIs(t, err, r.cause)
+
+				require.ErrorAs(t, report, &se)
+				require.Equal(t, [][][]byte{{[]byte("a")}}, se.Messages, "the accepted item comes back from the sink")
+				require.Equal(t, uint64(1), k.Stats().Accepted)
+			})
+		}
+	}
+}

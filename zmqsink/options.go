@@ -51,9 +51,14 @@ func WithQueue(n int) Option {
 }
 
 // WithLogger sets the logger. The sink logs under the name "zmqsink": lifecycle events
-// at debug level, the transport error that makes it fail and messages that libzmq
-// dropped at warn level. Default: zap.NewNop(); a nil logger is the default. The sink
-// never calls Sync.
+// at debug level and the transport error that makes it fail at warn level. Messages
+// that libzmq dropped or refused one by one are logged one line per batch (their
+// count and the first one's cause): at warn level for the first such line after the
+// last Flush or Close that reported drops, at debug level for the later ones until
+// the next report, so that a stream of drops (a ROUTER_MANDATORY sink addressing
+// unknown peers, say) does not flood the log; Stats.Dropped and the next Flush or
+// Close account for every one. Default: zap.NewNop(); a nil logger is the default.
+// The sink never calls Sync.
 func WithLogger(l *zap.Logger) Option {
 	return optionFunc(func(o *options) {
 		if l == nil {

@@ -104,7 +104,7 @@ func (p *Permit) Send(frames ...[]byte) error {
 	if res, err := k.directLocked(frames); res != notDirect {
 		k.releaseLocked(1)
 		k.mu.Unlock()
-		return k.afterDirect(res, err, frames)
+		return k.afterDirect(res, err)
 	}
 	k.enqueueLocked(frames) // the permit's slot passes to the queued message
 	k.mu.Unlock()

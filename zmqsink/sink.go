@@ -36,6 +36,10 @@ type Sink struct {
 	bell       chan struct{} // wakes the idle writer; capacity 1
 	writerDone chan struct{} // closed when the writer goroutine has returned
 
+	// dropWarned is set once a warn line reported drops that no Flush or Close has
+	// reported yet; later drops are logged at debug level until it is cleared.
+	dropWarned atomic.Bool
+
 	peers   atomic.Int64       // connected peers seen by the monitor (WithPeerTracking)
 	mon     *zmqevented.Socket // the monitor's PAIR socket; nil without tracking
 	monDone chan struct{}      // closed when the monitor goroutine has returned
@@ -131,8 +135,9 @@ func New(s *zmqevented.Socket, opts ...Option) (*Sink, error) {
 // when nothing is queued ahead of it and libzmq can take it, and otherwise queued for
 // the writer. It blocks only while every slot is taken (the queue is full or held by
 // permits) or earlier calls wait for one, like Reserve; if ctx is done first it
-// returns context.Cause(ctx) and the message was not accepted. Goroutine-safe; one goroutine's messages are sent in the
-// order its Send calls returned, and all accepted messages in acceptance order.
+// returns context.Cause(ctx) and the message was not accepted. Goroutine-safe; one
+// goroutine's messages are sent in the order its Send calls returned, and all
+// accepted messages in acceptance order.
 //
 // A nil error means the message was accepted, not that it was sent: what happens to it
 // afterwards (handed to libzmq, dropped by libzmq because its peer went away in the
@@ -160,7 +165,7 @@ func (k *Sink) Send(ctx context.Context, frames ...[]byte) error {
 	}
 	if res, err := k.directLocked(frames); res != notDirect {
 		k.mu.Unlock()
-		return k.afterDirect(res, err, frames)
+		return k.afterDirect(res, err)
 	}
 	if k.used < k.slots && k.waiting.empty() {
 		k.used++
@@ -222,10 +227,10 @@ func (k *Sink) directLocked(frames [][]byte) (direct, error) {
 
 // afterDirect logs the outcome of the fast path, outside the lock, and returns what
 // the caller returns: nil for an accepted message, the failure otherwise.
-func (k *Sink) afterDirect(res direct, err error, frames [][]byte) error {
+func (k *Sink) afterDirect(res direct, err error) error {
 	switch res {
 	case directDropped:
-		k.logDrops([]error{err}, [][][]byte{frames})
+		k.logDrops(1, err)
 	case directFailed:
 		k.logFailure(err, 0)
 		return err
@@ -233,10 +238,26 @@ func (k *Sink) afterDirect(res direct, err error, frames [][]byte) error {
 	return nil
 }
 
+// logDrops logs n messages that libzmq dropped or refused one by one (a batch of the
+// writer's, or one message of the fast path), first being the first one's cause: one
+// line per batch, not per message. The first batch with drops after a report (by
+// Flush or Close) is logged at warn level, and later ones, until the next report, at
+// debug level: a ROUTER_MANDATORY sink addressing unknown peers, or PUSH peers that
+// keep going away, must not flood the log. Every drop is still counted in
+// Stats.Dropped and returned by the next Flush or Close.
+//
 // logDrops and logFailure log outside the sink's lock: a logger's core is user code.
-func (k *Sink) logDrops(errs []error, msgs [][][]byte) {
-	for i, err := range errs {
-		k.log.Warn("message not sent", zap.Error(err), zap.Int("frames", len(msgs[i])))
+func (k *Sink) logDrops(n int, first error) {
+	if n == 0 {
+		return
+	}
+	if k.dropWarned.CompareAndSwap(false, true) {
+		k.log.Warn("messages not sent; further drops are logged at debug level until Flush or Close reports them",
+			zap.Int("messages", n), zap.Error(first))
+		return
+	}
+	if ce := k.log.Check(zap.DebugLevel, "messages not sent"); ce != nil {
+		ce.Write(zap.Int("messages", n), zap.Error(first))
 	}
 }
 
@@ -410,6 +431,7 @@ func (k *Sink) reportLocked(extra [][][]byte, extraCause error) error {
 		msgs = append(msgs, k.dropped...)
 		causes = append(causes, k.dropErrs...)
 		k.dropped, k.dropErrs, k.omitted = nil, nil, 0
+		k.dropWarned.Store(false) // the next drop is news again
 	}
 	if k.err != nil {
 		causes = append(causes, k.err)
@@ -515,4 +537,5 @@ func (k *Sink) Err() error {
 // Context returns the sink's lifetime context. It is cancelled when the sink fails,
 // with the transport error as its cause, or when Close stops the writer, with
 // ErrClosed. Forward uses it to stop waiting on a source once the sink cannot accept.
+// Goroutine-safe; does not block.
 func (k *Sink) Context() context.Context { return k.life }

@@ -12,6 +12,9 @@ import (
 
 	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
@@ -695,6 +698,91 @@ func TestRouterMandatory(t *testing.T) {
 	require.Equal(t, "kept", string(m[0]))
 	require.NoError(t, k.Err())
 	require.Equal(t, zmqsink.Stats{Accepted: 2, Sent: 1, Dropped: 1, Peers: -1}, k.Stats())
+}
+
+// TestDropLogging: messages a ROUTER_MANDATORY sink cannot route are logged one line
+// per batch, not per message, and only the first line after a report is at warn
+// level: a stream of messages for unknown peers does not flood the log. The lines
+// still account for every drop, and after Flush reports them the next drop warns
+// again.
+func TestDropLogging(t *testing.T) {
+	const n = 40
+	dropLines := func(logs *observer.ObservedLogs) (lines, warns, total int) {
+		for _, e := range logs.FilterMessageSnippet("messages not sent").All() {
+			lines++
+			if e.Level == zapcore.WarnLevel {
+				warns++
+			}
+			m, _ := e.ContextMap()["messages"].(int64)
+			total += int(m)
+			require.Contains(t, e.ContextMap()["error"], syscall.EHOSTUNREACH.Error())
+		}
+		return lines, warns, total
+	}
+	flushDrops := func(t *testing.T, ctx context.Context, k *zmqsink.Sink) {
+		t.Helper()
+		var se *zmqsink.SendError
+		require.ErrorAs(t, k.Flush(ctx), &se)
+		require.Len(t, se.Messages, n)
+		require.ErrorIs(t, se, syscall.EHOSTUNREACH)
+	}
+
+	t.Run("fast path", func(t *testing.T) {
+		c := zmqtest.NewContext(t)
+		router, _ := bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
+		core, logs := observer.New(zapcore.DebugLevel)
+		k := newSink(t, router, zmqsink.WithQueue(n), zmqsink.WithLogger(zap.New(core)))
+		ctx := zmqtest.Ctx(t, 10*time.Second)
+		for i := range n { // nothing queued: each Send meets EHOSTUNREACH itself
+			require.NoError(t, k.Send(ctx, []byte("nobody"), seq(uint64(i))))
+		}
+		lines, warns, total := dropLines(logs)
+		require.Equal(t, 1, warns, "one warn line for a stream of drops")
+		require.Equal(t, n, lines)
+		require.Equal(t, n, total)
+		flushDrops(t, ctx, k)
+
+		require.NoError(t, k.Send(ctx, []byte("nobody"), []byte("again")))
+		_, warns, _ = dropLines(logs)
+		require.Equal(t, 2, warns, "the first drop after a report warns again")
+		require.ErrorIs(t, k.Close(ctx), syscall.EHOSTUNREACH)
+	})
+
+	t.Run("writer", func(t *testing.T) {
+		c := zmqtest.NewContext(t)
+		router, ep := bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(),
+			zmqevented.WithRouterMandatory(true), zmqevented.WithSendHWM(1))
+		dealer := connect(t, c, zmq4.DEALER, ep, zmqevented.WithRoutingID("known"), zmqevented.WithRecvHWM(1))
+		ctx := zmqtest.Ctx(t, 10*time.Second)
+		require.NoError(t, dealer.Send(ctx, []byte("hello"))) // the router learns the peer
+		_, err := router.Recv(ctx)
+		require.NoError(t, err)
+		core, logs := observer.New(zapcore.DebugLevel)
+		k := newSink(t, router, zmqsink.WithQueue(64), zmqsink.WithLogger(zap.New(core)))
+
+		// Fill the known peer's pipe until the sink queues, then queue the messages
+		// for nobody behind: the writer meets their EHOSTUNREACH in batches.
+		known := 0
+		for k.Stats().Queued == 0 {
+			require.Less(t, known, 1000, "the known peer's pipe never filled")
+			require.NoError(t, k.Send(ctx, []byte("known"), seq(uint64(known))))
+			known++
+		}
+		for i := range n {
+			require.NoError(t, k.Send(ctx, []byte("nobody"), seq(uint64(i))))
+		}
+		for range known {
+			_, err := dealer.Recv(ctx)
+			require.NoError(t, err)
+		}
+		flushDrops(t, ctx, k)
+		require.NoError(t, k.Close(ctx)) // the writer has logged everything once it returned
+		lines, warns, total := dropLines(logs)
+		require.Equal(t, 1, warns)
+		require.Less(t, lines, n/4, "one line per batch of the writer (%d lines)", lines)
+		require.Equal(t, n, total)
+		require.NoError(t, dealer.Close())
+	})
 }
 
 // TestReportCapsKeptFailures: per-message failures beyond the queue length are counted

@@ -88,7 +88,9 @@ func (k *Sink) handOff(batch [][][]byte) (stop bool) {
 	k.wakeFlushersLocked(false)
 	k.mu.Unlock()
 
-	k.logDrops(dropErrs, drops)
+	if len(dropErrs) > 0 {
+		k.logDrops(len(dropErrs), dropErrs[0])
+	}
 	if failed {
 		k.logFailure(ferr, unsent)
 	}
