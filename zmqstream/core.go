@@ -76,12 +76,12 @@ type core[T any] struct {
 	err        error // the failure that ended the stream, or a misuse; first one wins
 	pending    []T   // taken but not delivered, in order; delivered before src
 	ch         chan T
-	subs       []*subscriber[T] // live subscribers, copy on write
-	allSubs    map[<-chan T]*subscriber[T]
+	subs       []*subscriber[T] // live subscribers, copy on write; ended ones are dropped
 	fanning    bool
-	subsSignal chan struct{}      // capacity 1: a subscriber arrived
-	subsCtx    context.Context    // while there are live subscribers: the fan-out's receive context
-	subsCancel context.CancelFunc // cancels subsCtx when the last subscriber leaves
+	subsSignal chan struct{} // capacity 1: a subscriber arrived
+	// subsCancel cancels the fan-out's current receive context (which the fan-out
+	// keeps) when the last subscriber leaves; nil while there is none.
+	subsCancel context.CancelFunc
 }
 
 func newCore[T any](src source[T], o options, closer func() error) *core[T] {
@@ -247,20 +247,11 @@ func (c *core[T]) Close() error {
 		return ErrClosed
 	}
 	c.closed = true
-	subs := c.subs
 	c.cancel(ErrClosed)
 	c.stopLocked()
 	c.mu.Unlock()
 
-	for _, s := range subs {
-		if s.stopAfter() {
-			c.wg.Done() // its unsubscribe callback will never run
-		}
-	}
-	c.wg.Wait()
-	for _, s := range subs {
-		s.close()
-	}
+	c.wg.Wait() // the fan-out, if any, closes the subscribers' channels on its way out
 	c.log.Debug("stream closed")
 	if c.closer != nil {
 		return c.closer()

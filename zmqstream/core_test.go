@@ -3,6 +3,7 @@ package zmqstream
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"testing/synctest"
 
@@ -216,6 +217,27 @@ func TestSourceFailure(t *testing.T) {
 			require.ErrorIs(t, c.Err(), boom)
 		})
 	})
+	t.Run("Subscribe", func(t *testing.T) {
+		// The subscribers' contexts never end: the failure alone must close their
+		// channels, after what their buffers hold.
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			c := newTestCore(t, f)
+			block := c.subscribe(t.Context(), 2, Block)
+			drop := c.subscribe(t.Context(), 1, DropNewest)
+			f.feed(1, 2)
+			synctest.Wait()
+			f.fail <- boom
+			synctest.Wait()
+			require.Equal(t, []int{1, 2}, collectChan(block.ch))
+			require.Equal(t, []int{1}, collectChan(drop.ch))
+			require.Equal(t, uint64(1), drop.dropped.Load())
+			requireClosed(t, c.Done())
+			require.ErrorIs(t, c.Err(), boom)
+			require.Zero(t, c.subscribers(), "the stream keeps ended subscribers")
+			requireClosed(t, c.subscribe(t.Context(), 1, Block).ch)
+		})
+	})
 	t.Run("end of sequence", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			f := newFakeSocket(10)
@@ -261,7 +283,7 @@ func TestSecondConsumer(t *testing.T) {
 					c.err = nil
 				}
 				if name != "Subscribe" {
-					requireClosed(t, c.subscribe(t.Context(), 1, DropOldest))
+					requireClosed(t, c.subscribe(t.Context(), 1, DropOldest).ch)
 					require.ErrorIs(t, c.Err(), ErrConsumed)
 					c.err = nil
 				}
@@ -323,21 +345,21 @@ func TestSubscribePolicies(t *testing.T) {
 			synctest.Wait()
 			// a has 0 in its buffer, and the fan-out holds 1 until a has room.
 			require.Equal(t, 8, len(f.queue))
-			require.Equal(t, []int{0}, readN(t, a, 1))
+			require.Equal(t, []int{0}, readN(t, a.ch, 1))
 			synctest.Wait()
 			require.Equal(t, 7, len(f.queue))
-			require.Equal(t, []int{0, 1}, readN(t, b, 2))
-			requireEmpty(t, b)
-			require.Equal(t, []int{1}, readN(t, a, 1))
+			require.Equal(t, []int{0, 1}, readN(t, b.ch, 2))
+			requireEmpty(t, b.ch)
+			require.Equal(t, []int{1}, readN(t, a.ch, 1))
 			synctest.Wait()
 			// a has 2 in its buffer, b has 2, and the fan-out holds 3 until a has room.
-			require.Equal(t, []int{2}, readN(t, a, 1))
+			require.Equal(t, []int{2}, readN(t, a.ch, 1))
 			synctest.Wait()
-			require.Equal(t, []int{2, 3}, readN(t, b, 2))
-			require.Zero(t, c.dropped(a))
+			require.Equal(t, []int{2, 3}, readN(t, b.ch, 2))
+			require.Zero(t, a.dropped.Load())
 			require.NoError(t, c.Close())
-			require.Equal(t, []int{3}, collectChan(a))
-			require.Empty(t, collectChan(b))
+			require.Equal(t, []int{3}, collectChan(a.ch))
+			require.Empty(t, collectChan(b.ch))
 			require.Equal(t, []int{4}, c.Undelivered(), "the item a had no room for")
 		})
 	})
@@ -350,9 +372,9 @@ func TestSubscribePolicies(t *testing.T) {
 			f.feed(seqInts(0, 5)...)
 			synctest.Wait()
 			require.Zero(t, len(f.queue), "drop policies never hold back")
-			require.Equal(t, []int{0, 1}, readN(t, s, 2))
-			requireEmpty(t, s)
-			require.Equal(t, uint64(3), c.dropped(s))
+			require.Equal(t, []int{0, 1}, readN(t, s.ch, 2))
+			requireEmpty(t, s.ch)
+			require.Equal(t, uint64(3), s.dropped.Load())
 		})
 	})
 
@@ -363,8 +385,8 @@ func TestSubscribePolicies(t *testing.T) {
 			s := c.subscribe(t.Context(), 2, DropOldest)
 			f.feed(seqInts(0, 5)...)
 			synctest.Wait()
-			require.Equal(t, []int{3, 4}, readN(t, s, 2))
-			require.Equal(t, uint64(3), c.dropped(s))
+			require.Equal(t, []int{3, 4}, readN(t, s.ch, 2))
+			require.Equal(t, uint64(3), s.dropped.Load())
 		})
 	})
 
@@ -377,13 +399,13 @@ func TestSubscribePolicies(t *testing.T) {
 					s := c.subscribe(t.Context(), 0, policy)
 					f.feed(0, 1)
 					synctest.Wait()
-					require.Equal(t, uint64(2), c.dropped(s), "nobody was waiting")
+					require.Equal(t, uint64(2), s.dropped.Load(), "nobody was waiting")
 					got := make(chan int)
-					go func() { got <- <-s }()
+					go func() { got <- <-s.ch }()
 					synctest.Wait() // the subscriber waits now
 					f.feed(2)
 					require.Equal(t, 2, <-got)
-					require.Equal(t, uint64(2), c.dropped(s))
+					require.Equal(t, uint64(2), s.dropped.Load())
 				})
 			})
 		}
@@ -398,15 +420,15 @@ func TestSubscribePolicies(t *testing.T) {
 			fast := c.subscribe(t.Context(), 0, Block)
 			f.feed(seqInts(0, n)...)
 			var got []int
-			for v := range fast {
+			for v := range fast.ch {
 				got = append(got, v)
 				if len(got) == n {
 					break
 				}
 			}
 			require.Equal(t, seqInts(0, n), got)
-			require.Equal(t, seqInts(0, 4), readN(t, slow, 4))
-			require.Equal(t, uint64(n-4), c.dropped(slow))
+			require.Equal(t, seqInts(0, 4), readN(t, slow.ch, 4))
+			require.Equal(t, uint64(n-4), slow.dropped.Load())
 		})
 	})
 
@@ -420,15 +442,15 @@ func TestSubscribePolicies(t *testing.T) {
 			synctest.Wait() // the fan-out holds 0 for a
 			cancel()
 			synctest.Wait()
-			requireClosed(t, a)
+			requireClosed(t, a.ch)
 			require.Zero(t, len(f.queue))
 			// 0 found nobody: the next subscriber gets it first.
 			b := c.subscribe(t.Context(), 2, Block)
 			f.feed(1)
 			synctest.Wait()
-			require.Equal(t, []int{0, 1}, readN(t, b, 2))
+			require.Equal(t, []int{0, 1}, readN(t, b.ch, 2))
 			require.NoError(t, c.Close())
-			requireClosed(t, b)
+			requireClosed(t, b.ch)
 		})
 	})
 
@@ -440,7 +462,7 @@ func TestSubscribePolicies(t *testing.T) {
 			s := c.subscribe(ctx, 0, Block)
 			cancel()
 			synctest.Wait()
-			requireClosed(t, s)
+			requireClosed(t, s.ch)
 			f.feed(0, 1)
 			synctest.Wait()
 			require.Equal(t, 2, len(f.queue))
@@ -450,13 +472,79 @@ func TestSubscribePolicies(t *testing.T) {
 	t.Run("invalid", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			c := newTestCore(t, newFakeSocket(1))
-			requireClosed(t, c.subscribe(t.Context(), -1, Block))
+			requireClosed(t, c.subscribe(t.Context(), -1, Block).ch)
 			require.ErrorIs(t, c.Err(), ErrInvalidArgument)
 			c.err = nil
-			requireClosed(t, c.subscribe(t.Context(), 1, Overflow(9)))
+			requireClosed(t, c.subscribe(t.Context(), 1, Overflow(9)).ch)
 			require.ErrorIs(t, c.Err(), ErrInvalidArgument)
 			require.Equal(t, "overflow(9)", Overflow(9).String())
 		})
+	})
+}
+
+// Subscribing and leaving many times on a long-lived stream: the stream forgets each
+// subscription as it ends, so neither its bookkeeping nor the heap grows with the
+// churn (each subscription's buffer holds 1,024 ints: retained, 10,000 of them would
+// hold about 80 MiB).
+func TestSubscriptionChurnDoesNotGrow(t *testing.T) {
+	const rounds, buffer, heapCap = 10_000, 1024, 16 << 20
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSocket(2)
+		c := newTestCore(t, f)
+		var ended []*subscriber[int] // the callers keep the handles; the stream must not
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for i := range rounds {
+			ctx, cancel := context.WithCancel(t.Context())
+			s := c.subscribe(ctx, buffer, DropOldest)
+			if i%1000 == 0 {
+				ended = append(ended, s)
+			}
+			cancel()
+			if i%100 == 99 {
+				synctest.Wait()
+				require.Zero(t, c.subscribers(), "after %d subscriptions", i+1)
+			}
+		}
+		synctest.Wait()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+		t.Logf("heap grew by %d bytes over %d subscriptions", grown, rounds)
+		require.Less(t, grown, int64(heapCap))
+		for _, s := range ended {
+			requireClosed(t, s.ch)
+		}
+
+		// The stream still serves a new subscriber.
+		s := c.subscribe(t.Context(), 1, Block)
+		f.feed(7)
+		require.Equal(t, []int{7}, readN(t, s.ch, 1))
+		require.Equal(t, 1, c.subscribers())
+		require.NoError(t, c.Close())
+		requireClosed(t, s.ch)
+		require.Zero(t, c.subscribers())
+	})
+}
+
+// First on a stream's Observable: the first item is delivered and the stream ends.
+// The producer has already taken the next item by then; it is not lost but
+// Undelivered, and the items after it are still in the source.
+func TestFirstLeavesTheNextItemUndelivered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSocket(10)
+		f.feed(seqInts(0, 5)...)
+		c := newTestCore(t, f)
+		v, err := First[int](t.Context(), c.observable(nil)).Await(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, 0, v)
+		synctest.Wait()
+		requireClosed(t, c.Done())
+		require.NoError(t, c.Err())
+		require.Equal(t, []int{1}, c.Undelivered())
+		require.Equal(t, 3, len(f.queue), "taken beyond the next item")
 	})
 }
 

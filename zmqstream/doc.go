@@ -30,7 +30,9 @@
 //     Stream's goroutine until the channel takes it: buffer + 1.
 //   - Observable: one message held by the producer, plus what rxgo holds: each
 //     operator downstream one item, and each channel its rxgo.WithBufferedChannel.
-//   - Subscribe: one message being fanned out plus every subscriber's buffer.
+//   - Subscribe: one message being fanned out plus every live subscriber's buffer. A
+//     subscription that ended costs the Stream nothing: it forgets it at once, and
+//     its Subscription handle keeps its channel and its drop count.
 //
 // # Lifecycle
 //
@@ -50,9 +52,11 @@
 // not returned.
 //
 // A Stream ends on Close, when its socket fails or is closed (Err says why), or when
-// its consumer stops: a break out of All, a cancelled iteration or observation. Done is
-// closed once it has ended and the consumer has let go. Context is cancelled by Close
-// only, so that a pipeline still delivers the items and the error before an end.
+// its consumer stops: a break out of All, a cancelled iteration or observation. However
+// it ends, C's channel and every live subscriber's channel are closed (after what
+// their buffers hold), so ranging over them ends too. Done is closed once it has ended
+// and the consumer has let go. Context is cancelled by Close only, so that a pipeline
+// still delivers the items and the error before an end.
 //
 // Every rxgo operator chained on a Stream's Observable runs under that context unless
 // given another (see Stream.Observable), so Close stops the whole pipeline even when
@@ -78,7 +82,10 @@
 // under a Stream ends it with an error matching zmqevented.ErrClosed; other receive
 // failures are zmqevented's *OpError. All yields the error, the Observable emits it as
 // an error item, and Err reports it. Close and a consumer stopping are not failures:
-// Err stays nil. A second consumer is ErrConsumed (C and Subscribe, which return only a
-// channel, return a closed one and set Err); invalid arguments wrap
-// ErrInvalidArgument. A second Close returns ErrClosed.
+// Err stays nil. A second consumer is ErrConsumed (C and Subscribe, which cannot return
+// an error, return a closed channel, or a Subscription whose channel is closed, and
+// set Err); invalid arguments wrap ErrInvalidArgument. A second Close returns
+// ErrClosed, which wraps zmqevented.ErrClosed: errors.Is(err, zmqevented.ErrClosed)
+// holds for every "closed" error of this package, errors.Is(err, ErrClosed) only for a
+// closed Stream or EventStream.
 package zmqstream

@@ -1,11 +1,19 @@
 package zmqstream
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/zmqasync/zmqasync/zmqevented"
+)
 
 var (
 	// ErrClosed is returned by a second Close of a Stream or EventStream, and is the
-	// cause of Context() of a closed one.
-	ErrClosed = errors.New("zmqstream: closed")
+	// cause of Context() of a closed one. It wraps zmqevented.ErrClosed, so
+	// errors.Is(err, zmqevented.ErrClosed) holds as well; errors.Is(err, ErrClosed)
+	// tells a closed Stream from a socket closed under it (which matches
+	// zmqevented.ErrClosed only).
+	ErrClosed = fmt.Errorf("zmqstream: closed: %w", zmqevented.ErrClosed)
 
 	// ErrConsumed reports a second consumer: a Stream is consumed in exactly one way
 	// (C, All, Observable, or any number of Subscribe calls), and its Observable may be

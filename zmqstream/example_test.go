@@ -208,10 +208,10 @@ func ExampleStream_Subscribe() {
 	}
 	var seen []string
 	for range 5 {
-		seen = append(seen, string((<-audit)[0]))
+		seen = append(seen, string((<-audit.C())[0]))
 	}
 	fmt.Println("audit:", strings.Join(seen, " "))
-	fmt.Println("dashboard:", string((<-dashboard)[0]), "dropped:", st.Dropped(dashboard))
+	fmt.Println("dashboard:", string((<-dashboard.C())[0]), "dropped:", dashboard.Dropped())
 	// Output:
 	// audit: 1 2 3 4 5
 	// dashboard: 5 dropped: 4

@@ -27,11 +27,20 @@ import (
 // when the observation's context is done (or, for an Observable of a Stream, the
 // Stream is closed, which also stops the operators chained on the result). Then it
 // cancels the futures still in flight (zmqfuture's Future.Cancel) and the context it
-// passed to fn, and stops observing obs. fn runs on that goroutine and must not block;
-// a panic in fn is not recovered.
+// passed to fn, and stops observing obs.
+//
+// fn runs on that goroutine, one call at a time, never under a lock of this package.
+// While it runs, the Observable emits no result and takes no item from obs.
+// So fn may block — zmqfuture.Requester.Request, for one, waits while MaxInFlight
+// requests are pending — but it then delays the next items and the results of the
+// futures already made; it must not wait for this Observable's own results (that
+// would never end), and it must return when its ctx is done: that ctx is cancelled
+// when the observation's context is done or, for an Observable of a Stream, the Stream
+// is closed. A panic in fn is not recovered.
 //
 // concurrency must be ≥ 1; otherwise the Observable emits one error wrapping
-// ErrInvalidArgument.
+// ErrInvalidArgument. Building the Observable does not block and starts nothing; it
+// may be observed from any goroutine.
 func FlatMapFuture[T, U any](obs rxgo.Observable, fn func(context.Context, T) *zmqfuture.Future[U], concurrency int) rxgo.Observable {
 	if concurrency < 1 {
 		return rxgo.Thrown(fmt.Errorf("%w: FlatMapFuture concurrency %d < 1", ErrInvalidArgument, concurrency))
@@ -55,13 +64,6 @@ type inFlight[U any] struct {
 	err error
 }
 
-// settledDone is the Done channel of an item that is already an error.
-var settledDone = func() chan struct{} {
-	ch := make(chan struct{})
-	close(ch)
-	return ch
-}()
-
 func flatMapFuture[T, U any](ctx, life context.Context, obs rxgo.Observable, fn func(context.Context, T) *zmqfuture.Future[U], concurrency int, next chan<- rxgo.Item) {
 	cctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -79,10 +81,11 @@ func flatMapFuture[T, U any](ctx, life context.Context, obs rxgo.Observable, fn 
 	}()
 	in := obs.Observe(rxgo.WithContext(cctx))
 	done := cctx.Done()
+	settled := closedChan[struct{}]() // the Done of an item that is already an error
 	for in != nil || len(queue) > 0 {
 		var head <-chan struct{}
 		if len(queue) > 0 {
-			head = settledDone
+			head = settled
 			if queue[0].f != nil {
 				head = queue[0].f.Done()
 			}
@@ -138,10 +141,14 @@ func flatMapFuture[T, U any](ctx, life context.Context, obs rxgo.Observable, fn 
 //
 // The future fails with the item's error for an error item, with an error wrapping
 // ErrItemType for a value that is not a T, with ErrNoItems if obs completes first, and
-// with context.Cause(ctx) or the Cancel cause. For a Stream's Observable the first
-// message is delivered and the Stream then ends (its observation was cancelled): the
-// messages after it stay in the socket. Unlike rxgo's First and Single, the result can
-// be read any number of times. Does not block.
+// with context.Cause(ctx) or the Cancel cause. Unlike rxgo's First and Single, the
+// result can be read any number of times. Does not block; goroutine-safe.
+//
+// For a Stream's Observable the first message is delivered and the Stream then ends
+// (its observation was cancelled). Its producer receives the next message as soon as
+// the first is handed over, so by then it may hold the second: that one is not lost
+// but returned by the Stream's Undelivered once Done is closed (give it to a successor
+// with WithPending); the messages after it stay in the socket.
 func First[T any](ctx context.Context, obs rxgo.Observable) *zmqfuture.Future[T] {
 	return zmqfuture.Go(ctx, func(ctx context.Context) (T, error) {
 		var zero T

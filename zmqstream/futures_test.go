@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -140,6 +141,58 @@ func TestFlatMapFuture(t *testing.T) {
 				_, err := c.promise(i).Future().Await(t.Context())
 				require.ErrorIs(t, err, context.Canceled)
 			}
+		})
+	})
+
+	t.Run("a blocking fn holds back the next items and returns with its ctx", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			gate := make(chan struct{})
+			var called atomic.Int32
+			fn := func(ctx context.Context, v int) *zmqfuture.Future[int] {
+				called.Add(1)
+				var wait <-chan struct{}
+				switch v {
+				case 1:
+					wait = gate // until the test opens it
+				case 5:
+					wait = nil // until the observation ends
+				default:
+					return zmqfuture.Ready(v)
+				}
+				select {
+				case <-wait:
+					return zmqfuture.Ready(v)
+				case <-ctx.Done():
+					return zmqfuture.Failed[int](context.Cause(ctx))
+				}
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			results := make(chan pair2, 10)
+			go func() {
+				defer close(results)
+				for v, err := range zmqstream.Values[int](ctx, zmqstream.FlatMapFuture(rxgo.Range(0, 10), fn, 4)) {
+					results <- pair2{v, err}
+				}
+			}()
+			synctest.Wait()
+			require.Equal(t, int32(2), called.Load(), "items observed while fn blocked")
+			require.LessOrEqual(t, len(results), 1, "results emitted while fn blocked")
+			close(gate)
+			synctest.Wait()
+			require.Equal(t, int32(6), called.Load())
+			cancel() // fn(5) returns; the observation and every goroutine end
+			var got []pair2
+			for r := range results {
+				got = append(got, r)
+			}
+			require.NotEmpty(t, got)
+			last := got[len(got)-1]
+			require.ErrorIs(t, last.err, context.Canceled)
+			for i, r := range got[:len(got)-1] {
+				require.Equal(t, pair2{i, nil}, r)
+			}
+			require.LessOrEqual(t, len(got)-1, 5, "a result after the blocked item")
 		})
 	})
 

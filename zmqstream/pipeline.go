@@ -25,7 +25,7 @@ import (
 // they read until the stages complete, which Close guarantees.
 type pipeline struct {
 	rxgo.Observable
-	ctx context.Context
+	ctx context.Context // the stream's lifetime context (Context), never a per-call one
 }
 
 var _ rxgo.Observable = (*pipeline)(nil)

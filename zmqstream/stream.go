@@ -63,7 +63,10 @@ func New(s *zmqevented.Socket, opts ...Option) (*Stream, error) {
 	return &Stream{sock: s, c: c}, nil
 }
 
-// Socket returns the socket the Stream receives on.
+// Socket returns the socket the Stream receives on, whatever the Stream's state: the
+// Stream does not own it (unless WithCloseSocket(true)), and it stays open and usable
+// after the Stream ended, but nothing else should receive on it while the Stream
+// consumes it. Does not block; goroutine-safe.
 func (st *Stream) Socket() *zmqevented.Socket { return st.sock }
 
 // C returns a channel that delivers the messages in order and is closed when the
@@ -118,34 +121,33 @@ func (st *Stream) All(ctx context.Context) iter.Seq2[[][]byte, error] { return s
 // closed first, it completes at once. Does not block; goroutine-safe.
 func (st *Stream) Observable(opts ...rxgo.Option) rxgo.Observable { return st.c.observable(opts) }
 
-// Subscribe adds a subscriber and returns its channel: every message received from
-// now on is offered to every live subscriber, in order, by its own policy when its
-// buffer (of buffer messages) is full — Block waits for it, DropNewest and DropOldest
-// drop for it alone and count the drops (see Dropped). The channel is closed when ctx
-// is done or the Stream ends.
+// Subscribe adds a subscriber and returns it: every message received from now on is
+// offered to every live subscriber, in order, on its channel (Subscription.C), by its
+// own policy when its buffer (of buffer messages) is full — Block waits for it,
+// DropNewest and DropOldest drop for it alone and count the drops
+// (Subscription.Dropped). The subscription ends, and its channel is closed, when ctx
+// is done or the Stream ends: on Close, or when its socket fails or is closed (Err then
+// says why). ctx is only watched, never used to receive.
 //
 // Subscribe is the one consumer that can be used several times: the first call claims
 // the Stream for subscribers (C, All and Observable are then refused), and its
 // receiving goroutine (the fan-out) receives only while at least one subscriber is
 // live, and the next message only after every Block subscriber took the previous one.
-// Go memory is bounded by one message plus every subscriber's buffer; with only Drop
-// subscribers the fan-out never waits, so libzmq never fills and the drops happen in
-// Go. A subscriber that joins late sees the messages received after it joined. A
+// Go memory is bounded by one message plus every live subscriber's buffer; with only
+// Drop subscribers the fan-out never waits, so libzmq never fills and the drops happen
+// in Go. A subscriber that joins late sees the messages received after it joined. A
 // message that found no live subscriber (all left while it was received) is kept for
 // the next subscriber, or Undelivered.
 //
-// If the Stream is consumed another way, or buffer < 0, or policy is unknown, Subscribe
-// returns a closed channel and Err reports ErrConsumed or ErrInvalidArgument. Does not
-// block; goroutine-safe. Cost: one channel and one context.AfterFunc per subscriber,
-// and the Stream keeps each subscriber's drop count until it is closed.
-func (st *Stream) Subscribe(ctx context.Context, buffer int, policy Overflow) <-chan [][]byte {
-	return st.c.subscribe(ctx, buffer, policy)
+// If the Stream is consumed another way, or buffer < 0, or policy is unknown,
+// Subscribe returns a subscription whose channel is closed, and Err reports
+// ErrConsumed or ErrInvalidArgument; if the Stream has ended, such a subscription and
+// no error. Does not block; goroutine-safe. Cost: one channel of buffer messages and
+// one context.AfterFunc per subscription, which the Stream forgets as soon as the
+// subscription ends (see Subscription).
+func (st *Stream) Subscribe(ctx context.Context, buffer int, policy Overflow) *Subscription {
+	return &Subscription{s: st.c.subscribe(ctx, buffer, policy)}
 }
-
-// Dropped returns how many messages the policy of the subscription whose channel is
-// sub has dropped so far (always 0 for Block); 0 for a channel Subscribe did not
-// return. It keeps working after the subscription ended. Goroutine-safe.
-func (st *Stream) Dropped(sub <-chan [][]byte) uint64 { return st.c.dropped(sub) }
 
 // Err returns the error that ended the Stream: an error matching zmqevented.ErrClosed
 // if the socket was closed under it, another receive error, or ErrConsumed or
@@ -156,14 +158,18 @@ func (st *Stream) Dropped(sub <-chan [][]byte) uint64 { return st.c.dropped(sub)
 func (st *Stream) Err() error { return st.c.Err() }
 
 // Done returns a channel that is closed once the Stream has ended and its consumer has
-// let go: its receiving goroutine (if any) has returned, or the All loop has returned.
-// After it is closed, Undelivered is final. Goroutine-safe.
+// let go: its receiving goroutine (if any) has returned, having closed C's channel or
+// every subscriber's channel, or the All loop has returned. After it is closed,
+// Undelivered is final. Goroutine-safe.
 func (st *Stream) Done() <-chan struct{} { return st.c.Done() }
 
 // Context returns the Stream's lifetime context: it is cancelled by Close, with cause
-// ErrClosed, and never otherwise. Every rxgo stage chained on Observable runs under it;
-// pass it (rxgo.WithContext) to pipelines built elsewhere that must end with the
-// Stream.
+// ErrClosed, and never otherwise — not when the socket fails or the consumer stops
+// (Done reports those), so that a pipeline still delivers the items and the error
+// before the end. Every rxgo stage chained on Observable runs under it; pass it
+// (rxgo.WithContext) to pipelines built elsewhere that must end with the Stream. To
+// learn that the Stream ended for any reason, wait on Done instead. Does not block;
+// goroutine-safe.
 func (st *Stream) Context() context.Context { return st.c.Context() }
 
 // Undelivered returns, in order, the messages the Stream took from the socket (or was
@@ -177,10 +183,12 @@ func (st *Stream) Undelivered() [][][]byte { return st.c.Undelivered() }
 // abandoned, taking nothing), the subscribers' channels and C's channel are closed,
 // and the rxgo stages chained on Observable are cancelled. It waits for the goroutines
 // the Stream owns (never for the goroutine of an All loop, which may be the caller:
-// that loop ends at its next step). It does not close the socket, unless
-// WithCloseSocket(true), and then returns the socket's Close error.
+// that loop ends at its next step); they return at once, whatever the consumer does (a
+// full C or a Block subscriber with no room does not hold Close up). It does not close
+// the socket, unless WithCloseSocket(true), and then returns the socket's Close error.
 //
 // Close is abrupt but loses nothing that reached Go: what it does not deliver is in
-// C's buffer or Undelivered, and everything else stays in libzmq. Safe to call
-// concurrently and from inside a consumer; a second call returns ErrClosed.
+// C's buffer, the subscribers' buffers or Undelivered, and everything else stays in
+// libzmq. Safe to call concurrently and from inside a consumer; a second call returns
+// ErrClosed (which matches zmqevented.ErrClosed too) and does nothing else.
 func (st *Stream) Close() error { return st.c.Close() }

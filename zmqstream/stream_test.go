@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -93,7 +92,7 @@ func observeNext(t *testing.T, items <-chan rxgo.Item) func() [][]byte {
 	}
 }
 
-// Issue test 1: with the consumer paused, the sender blocks after SNDHWM + RCVHWM
+// Backpressure: with the consumer paused, the sender blocks after SNDHWM + RCVHWM
 // (libzmq's inproc pipe) plus what the form may hold in Go; once the consumer
 // resumes, every message arrives, in order.
 func TestBackpressure(t *testing.T) {
@@ -140,9 +139,8 @@ func TestBackpressure(t *testing.T) {
 	}
 }
 
-// Issue test 2: a SUB stream whose consumer stalls: libzmq drops at the HWMs, the
-// messages that arrive are in order, and Go's heap does not grow with what was
-// published.
+// A SUB stream whose consumer stalls: libzmq drops at the HWMs, the messages that
+// arrive are in order, and Go's heap does not grow with what was published.
 func TestSlowSubscriberDropsWithBoundedMemory(t *testing.T) {
 	noLeaks(t)
 	const (
@@ -249,20 +247,19 @@ func binary64(b []byte) uint64 {
 	return v
 }
 
-// millionCount is the size of issue test 3: 1,000,000 with ZMQASYNC_STRESS=1 (make
-// stress; 7–12 s under -race on this project's two busy cores), else 500,000, which
-// keeps the default run well under the ~40 s budget even when the machine is loaded.
-func millionCount() int {
-	if os.Getenv("ZMQASYNC_STRESS") == "1" {
-		return 1_000_000
+// manyCount is the number of messages of TestObservableMapManyInOrder: 1,000,000,
+// or 100,000 with -short. The full run takes about 8 s under -race on two busy cores.
+func manyCount() int {
+	if testing.Short() {
+		return 100_000
 	}
-	return 500_000
+	return 1_000_000
 }
 
-// Issue test 3: messages through Observable().Map(…) arrive exactly once, in order.
+// A million messages through Observable().Map(…) arrive exactly once, in order.
 func TestObservableMapManyInOrder(t *testing.T) {
 	noLeaks(t)
-	n := millionCount()
+	n := manyCount()
 	c := zmqtest.NewContext(t)
 	pull, push := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
 	ctx := zmqtest.Ctx(t, 5*time.Minute)
@@ -315,8 +312,8 @@ func drain(t *testing.T, s *zmqevented.Socket) [][][]byte {
 	}
 }
 
-// Issue test 4: Close while the consumer is blocked, while a receive is blocked, and
-// twice in a row: every goroutine ends and nothing that reached Go is lost.
+// Close while the consumer is blocked, while a receive is blocked, and twice in a
+// row: every goroutine ends and nothing that reached Go is lost.
 func TestClose(t *testing.T) {
 	t.Run("blocked consumer", func(t *testing.T) {
 		for _, form := range []string{"C", "Observable", "Subscribe"} {
@@ -346,7 +343,7 @@ func TestClose(t *testing.T) {
 						return out
 					}
 				case "Subscribe":
-					sub := st.Subscribe(ctx, 0, zmqstream.Block)
+					sub := st.Subscribe(ctx, 0, zmqstream.Block).C()
 					first, _ = recvChan(t, sub, 5*time.Second)
 					rest = func() [][][]byte { return collect(sub) }
 				}
@@ -393,7 +390,7 @@ func TestClose(t *testing.T) {
 				case "Observable":
 					ended = chanDone(st.Observable().Observe())
 				case "Subscribe":
-					ended = chanDone(st.Subscribe(ctx, 1, zmqstream.DropOldest))
+					ended = chanDone(st.Subscribe(ctx, 1, zmqstream.DropOldest).C())
 				}
 				time.Sleep(20 * time.Millisecond) // let the receive block
 				require.NoError(t, st.Close())
@@ -412,10 +409,13 @@ func TestClose(t *testing.T) {
 		st := newStream(t, pull)
 		_ = st.C()
 		require.NoError(t, st.Close())
-		require.ErrorIs(t, st.Close(), zmqstream.ErrClosed)
+		err := st.Close()
+		require.ErrorIs(t, err, zmqstream.ErrClosed)
+		require.ErrorIs(t, err, zmqevented.ErrClosed, "ErrClosed matches zmqevented's")
 		require.ErrorIs(t, context.Cause(st.Context()), zmqstream.ErrClosed)
+		require.ErrorIs(t, context.Cause(st.Context()), zmqevented.ErrClosed)
 		// The socket is still the caller's, and open.
-		_, err := pull.TryRecv()
+		_, err = pull.TryRecv()
 		require.ErrorIs(t, err, zmqevented.ErrWouldBlock)
 	})
 
@@ -499,9 +499,9 @@ func chanDone[T any](ch <-chan T) <-chan struct{} {
 	return done
 }
 
-// Issue test 5: leaving an All loop stops receiving; the unread messages stay in the
-// socket for a new Stream, and together the two see every message exactly once, in
-// order. The same holds for the other forms with Undelivered and WithPending.
+// Leaving an All loop stops receiving; the unread messages stay in the socket for a
+// new Stream, and together the two see every message exactly once, in order. The same
+// holds for the other forms with Undelivered and WithPending.
 func TestStopAndResume(t *testing.T) {
 	const total, firstPart = 40, 7
 	type stopper func(t *testing.T, ctx context.Context, st *zmqstream.Stream) []int
@@ -597,8 +597,8 @@ func TestStopAndResume(t *testing.T) {
 	}
 }
 
-// Issue test 6: Monitor reports the connection and the disconnection of a real peer
-// over tcp, then ends when the monitored socket closes.
+// Monitor reports the connection and the disconnection of a real peer over tcp, then
+// ends when the monitored socket closes.
 func TestMonitorTCP(t *testing.T) {
 	noLeaks(t)
 	c := zmqtest.NewContext(t)
@@ -644,6 +644,47 @@ func TestMonitorTCP(t *testing.T) {
 	require.NoError(t, es.Err())
 	require.NoError(t, es.Close())
 	require.ErrorIs(t, es.Close(), zmqstream.ErrClosed)
+}
+
+// Whatever the mask, the sequence ends with monitor-stopped when the monitored socket
+// closes (zmqevented adds EVENT_MONITOR_STOPPED to every mask): the events asked for,
+// then monitor-stopped, then the end, with no error.
+func TestMonitorEndsWithStoppedWhateverTheMask(t *testing.T) {
+	masks := map[string]zmq4.Event{
+		"connected":         zmq4.EVENT_CONNECTED,
+		"connected+stopped": zmq4.EVENT_CONNECTED | zmq4.EVENT_MONITOR_STOPPED,
+	}
+	for name, mask := range masks {
+		t.Run(name, func(t *testing.T) {
+			noLeaks(t)
+			c := zmqtest.NewContext(t)
+			ctx := zmqtest.Ctx(t, time.Minute)
+			router, err := c.NewSocket(zmq4.ROUTER)
+			require.NoError(t, err)
+			require.NoError(t, router.Bind("tcp://127.0.0.1:*"))
+			ep, err := router.LastEndpoint()
+			require.NoError(t, err)
+			dealer, err := c.NewSocket(zmq4.DEALER)
+			require.NoError(t, err)
+
+			es, err := zmqstream.Monitor(ctx, dealer, mask)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = es.Close() })
+			require.NoError(t, dealer.Connect(ep))
+			var kinds []zmqstream.EventKind
+			for ev, err := range es.All(ctx) {
+				require.NoError(t, err)
+				kinds = append(kinds, ev.Kind)
+				if ev.Kind == zmqstream.EventConnected {
+					require.NoError(t, dealer.Close())
+				}
+			}
+			require.Equal(t, []zmqstream.EventKind{zmqstream.EventConnected, zmqstream.EventMonitorStopped}, kinds)
+			waitClosed(t, es.Done(), time.Second, "Done")
+			require.NoError(t, es.Err())
+			require.NoError(t, es.Close())
+		})
+	}
 }
 
 // The accepting side, through the Observable form; the monitor's ctx closes it.

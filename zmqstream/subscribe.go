@@ -14,12 +14,13 @@ import (
 type Overflow uint8
 
 const (
-	// Block waits until the subscriber has room. The fan-out, and with it every other
-	// subscriber and the receiving from the socket, waits for the slowest Block
-	// subscriber: backpressure reaches libzmq as with C.
+	// Block waits until the subscriber has room, its ctx is done (the subscription
+	// ends) or the Stream is closed. The fan-out, and with it every other subscriber
+	// and the receiving from the socket, waits for the slowest Block subscriber:
+	// backpressure reaches libzmq as with C.
 	Block Overflow = iota
 	// DropNewest drops the new message for this subscriber; what is in its buffer
-	// stays. Each drop is counted (Stream.Dropped).
+	// stays. Each drop is counted (Subscription.Dropped).
 	DropNewest
 	// DropOldest drops the oldest message in this subscriber's buffer to make room for
 	// the new one, so the subscriber sees the latest messages. Each drop is counted.
@@ -40,16 +41,52 @@ func (o Overflow) String() string {
 	return fmt.Sprintf("overflow(%d)", uint8(o))
 }
 
-// subscriber is one Subscribe call. Only the fan-out sends on ch; ch is closed under mu.
+// Subscription is one subscriber of a Stream, returned by Stream.Subscribe: its
+// channel (C) and the count of the messages its policy dropped (Dropped).
+//
+// The Stream keeps a subscription only while it is live: once it has ended (its ctx
+// is done, or the Stream ended), the Stream holds nothing of it, neither its channel
+// nor its count, so subscribing and leaving any number of times costs a long-lived
+// Stream nothing. The Subscription itself keeps working: C still yields what its
+// buffer holds and then reports the end, and Dropped still reports the final count.
+// Its methods are goroutine-safe and do not block.
+type Subscription struct {
+	s *subscriber[[][]byte]
+}
+
+// C returns the subscription's channel, the same on every call: the messages received
+// while it is live, in order, less those its policy dropped. It is closed when the
+// subscription's ctx is done or the Stream ends (Close, or its socket failed or was
+// closed: Stream.Err then says why), after the messages already in its buffer, so
+// ranging over it always ends. For a refused subscription (see Stream.Subscribe) it
+// is closed from the start.
+func (sub *Subscription) C() <-chan [][]byte { return sub.s.ch }
+
+// Dropped returns how many messages the subscription's policy has dropped so far:
+// always 0 for Block and for a refused subscription. Once the subscription has ended
+// the count is final.
+func (sub *Subscription) Dropped() uint64 { return sub.s.dropped.Load() }
+
+// subscriber is one Subscribe call. Only the fan-out sends on ch; ch is closed under
+// mu, once: by the callback of the subscriber's context, by the fan-out when it finds
+// that context done, or by the fan-out when it ends (endSubscribers). The stream
+// forgets a subscriber as it ends: what stays is in the caller's hands (its
+// Subscription), so ended subscriptions cost the stream nothing.
 type subscriber[T any] struct {
 	ch        chan T
-	ctx       context.Context
+	done      <-chan struct{} // the subscriber's ctx.Done()
 	policy    Overflow
-	stopAfter func() bool // unregisters the ctx callback; guarded by core.mu
+	stopAfter func() bool // unregisters the ctx callback; set and called under core.mu
 	dropped   atomic.Uint64
 
 	mu     sync.Mutex // held by the fan-out while it delivers; guards closed
 	closed bool
+}
+
+// endedSubscriber returns a subscriber whose channel is closed: what Subscribe
+// returns when it refuses or the stream has stopped.
+func endedSubscriber[T any]() *subscriber[T] {
+	return &subscriber[T]{ch: closedChan[T](), closed: true}
 }
 
 func (s *subscriber[T]) close() {
@@ -84,7 +121,7 @@ func (s *subscriber[T]) deliver(stop <-chan struct{}, v T) (handled, gone bool) 
 		select {
 		case s.ch <- v:
 			return true, false
-		case <-s.ctx.Done():
+		case <-s.done:
 			s.closeLocked()
 			return false, true
 		case <-stop:
@@ -119,13 +156,14 @@ func (s *subscriber[T]) deliver(stop <-chan struct{}, v T) (handled, gone bool) 
 	}
 }
 
-// subscribe adds a subscriber and starts the fan-out on the first call.
-func (c *core[T]) subscribe(ctx context.Context, buffer int, policy Overflow) <-chan T {
+// subscribe adds a subscriber and starts the fan-out on the first call. It returns an
+// ended subscriber (its channel closed) if it refuses or the stream has stopped.
+func (c *core[T]) subscribe(ctx context.Context, buffer int, policy Overflow) *subscriber[T] {
 	if buffer < 0 || policy > DropOldest {
 		err := fmt.Errorf("%w: Subscribe(buffer %d, policy %v)", ErrInvalidArgument, buffer, policy)
 		c.log.Warn("subscription refused", zap.Error(err))
 		c.fail(err)
-		return closedChan[T]()
+		return endedSubscriber[T]()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -135,24 +173,17 @@ func (c *core[T]) subscribe(ctx context.Context, buffer int, policy Overflow) <-
 		if c.err == nil {
 			c.err = ErrConsumed
 		}
-		return closedChan[T]()
+		return endedSubscriber[T]()
 	case c.stopped:
-		return closedChan[T]()
+		return endedSubscriber[T]()
 	}
 	if c.mode == modeNone {
 		c.log.Debug("consumer attached", zap.Stringer("consumer", modeSubscribe))
 	}
 	c.mode = modeSubscribe
-	s := &subscriber[T]{ch: make(chan T, buffer), ctx: ctx, policy: policy}
-	if len(c.subs) == 0 {
-		c.subsCtx, c.subsCancel = context.WithCancel(c.ctx)
-	}
+	s := &subscriber[T]{ch: make(chan T, buffer), done: ctx.Done(), policy: policy}
 	c.subs = append(slices.Clip(c.subs), s)
-	if c.allSubs == nil {
-		c.allSubs = make(map[<-chan T]*subscriber[T])
-	}
-	c.allSubs[s.ch] = s
-	c.wg.Add(1) // the callback below; Close calls Done if it unregisters it first
+	c.wg.Add(1) // the callback below; whoever unregisters it first calls Done instead
 	s.stopAfter = context.AfterFunc(ctx, func() {
 		defer c.wg.Done()
 		s.close()
@@ -167,42 +198,43 @@ func (c *core[T]) subscribe(ctx context.Context, buffer int, policy Overflow) <-
 	case c.subsSignal <- struct{}{}:
 	default:
 	}
-	return s.ch
+	return s
 }
 
-// remove drops s from the live subscribers.
+// remove drops s from the live subscribers; the stream keeps nothing of it.
 func (c *core[T]) remove(s *subscriber[T]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if i := slices.Index(c.subs, s); i >= 0 {
 		c.subs = slices.Delete(slices.Clone(c.subs), i, i+1)
-		if len(c.subs) == 0 {
+		if len(c.subs) == 0 && c.subsCancel != nil {
 			c.subsCancel() // a receive in progress gives up, taking nothing
+			c.subsCancel = nil
 		}
 	}
 }
 
-// dropped returns the drop count of the subscription whose channel is ch.
-func (c *core[T]) dropped(ch <-chan T) uint64 {
+// subscribers returns how many subscribers the stream keeps.
+func (c *core[T]) subscribers() int {
 	c.mu.Lock()
-	s := c.allSubs[ch]
-	c.mu.Unlock()
-	if s == nil {
-		return 0
-	}
-	return s.dropped.Load()
+	defer c.mu.Unlock()
+	return len(c.subs)
 }
 
 // fanOut takes an item only while there is a subscriber (its receive is abandoned,
 // taking nothing, when the last one leaves), and hands it to every live subscriber by
 // its policy before taking the next. An item that no subscriber took (they all left
 // while it was delivered, or the stream was closed while the Block ones had no room)
-// is put back in front of the pending items.
+// is put back in front of the pending items. However it ends (Close, a failure of the
+// source), it closes the channel of every subscriber still live before the stream is
+// done.
 func (c *core[T]) fanOut() {
 	defer c.leave(true)
+	defer c.endSubscribers()
 	stop := c.ctx.Done()
+	var rctx context.Context
 	for {
-		rctx := c.waitSubscribers()
+		rctx = c.waitSubscribers(rctx)
 		if rctx == nil {
 			return
 		}
@@ -235,22 +267,51 @@ func (c *core[T]) fanOut() {
 }
 
 // waitSubscribers waits until there is a live subscriber, and returns the context to
-// receive with; nil once the stream has stopped.
-func (c *core[T]) waitSubscribers() context.Context {
+// receive with: cur while the subscribers it was made for are live, else a new one,
+// which remove cancels when the last subscriber leaves. It returns nil once the stream
+// has stopped.
+func (c *core[T]) waitSubscribers(cur context.Context) context.Context {
 	for {
 		c.mu.Lock()
-		n, stopped, ctx := len(c.subs), c.stopped, c.subsCtx
-		c.mu.Unlock()
 		switch {
-		case stopped:
+		case c.stopped:
+			c.mu.Unlock()
 			return nil
-		case n > 0:
-			return ctx
+		case len(c.subs) > 0:
+			if c.subsCancel == nil {
+				cur, c.subsCancel = context.WithCancel(c.ctx)
+			}
+			c.mu.Unlock()
+			return cur
 		}
+		c.mu.Unlock()
 		select {
 		case <-c.subsSignal:
 		case <-c.ctx.Done():
 			return nil
 		}
+	}
+}
+
+// endSubscribers ends every live subscriber when the fan-out returns (the stream has
+// stopped, so no subscriber can join): it forgets them, unregisters their context
+// callbacks and closes their channels, so that ranging over one ends whatever ended
+// the stream.
+func (c *core[T]) endSubscribers() {
+	c.mu.Lock()
+	subs := c.subs
+	c.subs = nil
+	if c.subsCancel != nil {
+		c.subsCancel()
+		c.subsCancel = nil
+	}
+	for _, s := range subs {
+		if s.stopAfter() {
+			c.wg.Done() // its callback will never run
+		}
+	}
+	c.mu.Unlock()
+	for _, s := range subs {
+		s.close()
 	}
 }

@@ -36,30 +36,29 @@ func TestSubscribeOverSocket(t *testing.T) {
 		senderDone <- nil
 	}()
 	for i := range n {
-		m, ok := recvChan(t, every, 10*time.Second)
+		m, ok := recvChan(t, every.C(), 10*time.Second)
 		require.True(t, ok)
 		require.Equal(t, i, unseq(t, m))
 	}
 	require.NoError(t, <-senderDone)
-	require.Eventually(t, func() bool { return st.Dropped(latest) == n-buffer }, 5*time.Second, time.Millisecond)
-	require.Equal(t, uint64(n-buffer), st.Dropped(first))
-	require.Zero(t, st.Dropped(every))
-	require.Zero(t, st.Dropped(make(chan [][]byte)))
+	require.Eventually(t, func() bool { return latest.Dropped() == n-buffer }, 5*time.Second, time.Millisecond)
+	require.Equal(t, uint64(n-buffer), first.Dropped())
+	require.Zero(t, every.Dropped())
 
 	require.NoError(t, st.Close())
 	var got []int
-	for m := range first {
+	for m := range first.C() {
 		got = append(got, unseq(t, m))
 	}
 	require.Equal(t, []int{0, 1, 2, 3}, got)
 	got = nil
-	for m := range latest {
+	for m := range latest.C() {
 		got = append(got, unseq(t, m))
 	}
 	require.Equal(t, []int{n - 4, n - 3, n - 2, n - 1}, got)
-	_, ok := <-every
+	_, ok := <-every.C()
 	require.False(t, ok)
-	require.Equal(t, uint64(n-buffer), st.Dropped(first), "counts outlive the subscription")
+	require.Equal(t, uint64(n-buffer), first.Dropped(), "counts outlive the subscription")
 }
 
 func TestNewAndMonitorRefuse(t *testing.T) {
@@ -97,9 +96,11 @@ func TestNewAndMonitorRefuse(t *testing.T) {
 	})
 }
 
-// A socket closed under a Stream ends it with an error matching zmqevented.ErrClosed.
+// A socket closed under a Stream ends it with an error matching zmqevented.ErrClosed,
+// and ends its consumer whatever the form: C's channel and every subscriber's channel
+// are closed, so ranging over them ends.
 func TestSocketClosedUnderStream(t *testing.T) {
-	for _, form := range []string{"C", "All", "Observable"} {
+	for _, form := range []string{"C", "All", "Observable", "Subscribe"} {
 		t.Run(form, func(t *testing.T) {
 			noLeaks(t)
 			c := zmqtest.NewContext(t)
@@ -132,6 +133,21 @@ func TestSocketClosedUnderStream(t *testing.T) {
 						last = err
 					}
 					errs <- last
+				}()
+			case "Subscribe":
+				// A Block and a drop subscriber, both on a ctx that never ends during
+				// the test: only the Stream's end can close their channels.
+				subs := []*zmqstream.Subscription{
+					st.Subscribe(ctx, 0, zmqstream.Block),
+					st.Subscribe(ctx, 4, zmqstream.DropOldest),
+				}
+				go func() {
+					for _, sub := range subs {
+						for range sub.C() {
+							_ = 0 // drain
+						}
+					}
+					errs <- st.Err()
 				}()
 			}
 			time.Sleep(20 * time.Millisecond)
