@@ -15,14 +15,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/pebbe/zmq4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
 )
@@ -36,18 +34,9 @@ var (
 
 const frontendEndpoint, backendEndpoint = "inproc://frontend", "inproc://backend"
 
-func main() {
-	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "broker: FAIL:", err)
-		os.Exit(1)
-	}
-	fmt.Println("broker: ok")
-}
+func main() { program.Run("broker", run) }
 
-func run() (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 

@@ -18,13 +18,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/pebbe/zmq4"
 
+	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqstream"
 )
@@ -35,18 +33,9 @@ var (
 	timeout  = flag.Duration("timeout", 5*time.Second, "give up after this long")
 )
 
-func main() {
-	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "curve: FAIL:", err)
-		os.Exit(1)
-	}
-	fmt.Println("curve: ok")
-}
+func main() { program.Run("curve", run) }
 
-func run() (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 

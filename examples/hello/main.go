@@ -15,15 +15,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pebbe/zmq4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
 )
@@ -35,18 +33,9 @@ var (
 	timeout  = flag.Duration("timeout", 5*time.Second, "how long the client waits for each reply")
 )
 
-func main() {
-	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "hello: FAIL:", err)
-		os.Exit(1)
-	}
-	fmt.Println("hello: ok")
-}
+func main() { program.Run("hello", run) }
 
-func run() (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) (err error) {
 
 	zctx, err := zmqevented.NewContext()
 	if err != nil {

@@ -18,14 +18,12 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/pebbe/zmq4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
 )
@@ -38,18 +36,9 @@ var (
 	seed     = flag.Uint64("seed", 5, "seed of the server's random drops")
 )
 
-func main() {
-	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "lazypirate: FAIL:", err)
-		os.Exit(1)
-	}
-	fmt.Println("lazypirate: ok")
-}
+func main() { program.Run("lazypirate", run) }
 
-func run() (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) (err error) {
 
 	// Linger 0: a request abandoned on a closed socket is thrown away at once.
 	zctx, err := zmqevented.NewContext(zmqevented.WithLinger(0))

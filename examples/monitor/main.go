@@ -15,14 +15,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/pebbe/zmq4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
 	"github.com/zmqasync/zmqasync/zmqstream"
@@ -33,18 +31,9 @@ var (
 	timeout = flag.Duration("timeout", 5*time.Second, "give up after this long")
 )
 
-func main() {
-	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "monitor: FAIL:", err)
-		os.Exit(1)
-	}
-	fmt.Println("monitor: ok")
-}
+func main() { program.Run("monitor", run) }
 
-func run() (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 

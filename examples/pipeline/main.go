@@ -15,15 +15,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/pebbe/zmq4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqsink"
 	"github.com/zmqasync/zmqasync/zmqstream"
@@ -37,18 +35,9 @@ var (
 	timeout = flag.Duration("timeout", 10*time.Second, "give up after this long")
 )
 
-func main() {
-	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "pipeline: FAIL:", err)
-		os.Exit(1)
-	}
-	fmt.Println("pipeline: ok")
-}
+func main() { program.Run("pipeline", run) }
 
-func run() (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 

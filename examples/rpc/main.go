@@ -18,8 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"syscall"
@@ -28,6 +26,7 @@ import (
 	"github.com/pebbe/zmq4"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
 )
@@ -39,18 +38,9 @@ var (
 	timeout  = flag.Duration("timeout", 30*time.Second, "give up after this long")
 )
 
-func main() {
-	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "rpc: FAIL:", err)
-		os.Exit(1)
-	}
-	fmt.Println("rpc: ok")
-}
+func main() { program.Run("rpc", run) }
 
-func run() (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 

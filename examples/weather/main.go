@@ -17,18 +17,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/pebbe/zmq4"
 	"github.com/reactivex/rxgo/v2"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqstream"
 )
@@ -52,18 +50,9 @@ func reading(zip, round int) (temp, humidity int) {
 	return 10 + 2*(zip%10) + (round*7)%11 - 5, 30 + (zip+3*round)%40
 }
 
-func main() {
-	flag.Parse()
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "weather: FAIL:", err)
-		os.Exit(1)
-	}
-	fmt.Println("weather: ok")
-}
+func main() { program.Run("weather", run) }
 
-func run() (err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
