@@ -130,11 +130,7 @@ func TestXPubXSub(t *testing.T) {
 // TestStream talks to a STREAM socket from a plain TCP client.
 func TestStream(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	s, err := c.NewSocket(zmq4.STREAM)
-	require.NoError(t, err)
-	require.NoError(t, s.Bind("tcp://127.0.0.1:*"))
-	ep, err := s.LastEndpoint()
-	require.NoError(t, err)
+	s, ep := zmqtest.Bind(t, c, zmq4.STREAM, "tcp://127.0.0.1:*")
 	conn, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
 	require.NoError(t, err)
 	defer conn.Close()
@@ -406,11 +402,7 @@ func TestWithRechecksWaiters(t *testing.T) {
 
 func TestMonitorReportsConnect(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	s, err := c.NewSocket(zmq4.PULL)
-	require.NoError(t, err)
-	require.NoError(t, s.Bind("tcp://127.0.0.1:*"))
-	ep, err := s.LastEndpoint()
-	require.NoError(t, err)
+	s, ep := zmqtest.Bind(t, c, zmq4.PULL, "tcp://127.0.0.1:*")
 	mon, err := s.Monitor(zmq4.EVENT_ACCEPTED | zmq4.EVENT_DISCONNECTED)
 	require.NoError(t, err)
 	peer, err := c.NewSocket(zmq4.PUSH)
@@ -434,21 +426,13 @@ func TestMonitorReportsConnect(t *testing.T) {
 	require.ErrorIs(t, err, zmqevented.ErrBadMonitorEvent)
 }
 
-// TestMonitorCloseStopsMonitoring: closing a monitor's socket stops libzmq's monitor on
-// the watched socket. libzmq sends events with blocking sends: were the monitor left
-// running with nobody reading, the next event would block the I/O thread, and with it
-// every connection of the context (libzmq #3575).
 // TestMonitorReplacesUnreadMonitor: a second Monitor on a socket whose first monitor's
 // socket is full (nobody read it) neither hangs nor leaves libzmq stuck: the old one is
 // emptied and stopped, the new one reports, and the socket keeps working.
 func TestMonitorReplacesUnreadMonitor(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	pull, err := c.NewSocket(zmq4.PULL)
-	require.NoError(t, err)
-	require.NoError(t, pull.Bind("tcp://127.0.0.1:*"))
-	ep, err := pull.LastEndpoint()
-	require.NoError(t, err)
-	_, err = pull.Monitor(zmq4.EVENT_ALL) // never read
+	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "tcp://127.0.0.1:*")
+	_, err := pull.Monitor(zmq4.EVENT_ALL) // never read
 	require.NoError(t, err)
 	addr := strings.TrimPrefix(ep, "tcp://")
 	for range 700 { // each connection is at least two events: more than the 1000 the pipe holds
@@ -488,13 +472,13 @@ func TestMonitorReplacesUnreadMonitor(t *testing.T) {
 	require.Equal(t, "still works", string(m[0]))
 }
 
+// TestMonitorCloseStopsMonitoring: closing a monitor's socket stops libzmq's monitor on
+// the watched socket. libzmq sends events with blocking sends: were the monitor left
+// running with nobody reading, the next event would block the I/O thread, and with it
+// every connection of the context (libzmq #3575).
 func TestMonitorCloseStopsMonitoring(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	pull, err := c.NewSocket(zmq4.PULL)
-	require.NoError(t, err)
-	require.NoError(t, pull.Bind("tcp://127.0.0.1:*"))
-	ep, err := pull.LastEndpoint()
-	require.NoError(t, err)
+	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "tcp://127.0.0.1:*")
 	mon, err := pull.Monitor(zmq4.EVENT_ALL)
 	require.NoError(t, err)
 	require.NoError(t, mon.Close())

@@ -39,6 +39,14 @@ func connectedRequester(t *testing.T, c *zmqevented.Context, endpoint string, op
 	return r
 }
 
+// mustRecv receives a message on s, failing the test if it cannot.
+func mustRecv(ctx context.Context, t *testing.T, s *zmqevented.Socket) [][]byte {
+	t.Helper()
+	m, err := s.Recv(ctx)
+	require.NoError(t, err)
+	return m
+}
+
 // boundRequester returns a Requester on a DEALER in c bound to an ephemeral
 // tcp port, and its endpoint, for servers that connect to it.
 func boundRequester(t *testing.T, c *zmqevented.Context, opts ...Option) (*Requester, string) {
@@ -292,25 +300,19 @@ func TestRequesterRetryOnDisconnect(t *testing.T) {
 	c, sc := zmqtest.NewContext(t), zmqtest.NewContext(t)
 	r, ep := boundRequester(t, c, WithRetryOnDisconnect(1))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
-	recv := func(s *zmqevented.Socket) [][]byte {
-		t.Helper()
-		m, err := s.Recv(ctx)
-		require.NoError(t, err)
-		return m
-	}
 
 	a := connectRouter(t, sc, ep)
 	body := []byte("f")
 	f := r.Request(ctx, body)
 	body[0] = 'X' // the caller may reuse its frames once Request returns
-	ma := recv(a)
+	ma := mustRecv(ctx, t, a)
 	require.Equal(t, "f", string(ma[3]))
 	require.NoError(t, a.Close())
 	require.Eventually(t, func() bool { return r.Stats().Disconnects == 1 }, lostBound, time.Millisecond)
 	requirePending(t, f)
 
 	b := connectRouter(t, sc, ep)
-	mb := recv(b)
+	mb := mustRecv(ctx, t, b)
 	require.Equal(t, ma[1:], mb[1:], "sent again as it was, correlation frame included")
 	require.NoError(t, b.Send(ctx, answer(t, mb, "first")...))
 	require.NoError(t, b.Send(ctx, answer(t, mb, "duplicate")...))
@@ -320,10 +322,10 @@ func TestRequesterRetryOnDisconnect(t *testing.T) {
 	require.Eventually(t, func() bool { return r.Stats().Dropped == 1 }, 5*time.Second, time.Millisecond)
 
 	g := r.Request(ctx, []byte("g"))
-	mg := recv(b)
+	mg := mustRecv(ctx, t, b)
 	require.NoError(t, b.Close())
 	d := connectRouter(t, sc, ep)
-	require.Equal(t, mg[1:], recv(d)[1:])
+	require.Equal(t, mg[1:], mustRecv(ctx, t, d)[1:])
 	require.NoError(t, d.Close())
 	res := settledWithin(t, g, lostBound)
 	require.ErrorIs(t, res.Err, ErrPeerLost)
@@ -338,12 +340,6 @@ func TestRequesterRetryAbandoned(t *testing.T) {
 	c, sc := zmqtest.NewContext(t), zmqtest.NewContext(t)
 	r, ep := boundRequester(t, c, WithRetryOnDisconnect(1))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
-	recv := func(s *zmqevented.Socket) [][]byte {
-		t.Helper()
-		m, err := s.Recv(ctx)
-		require.NoError(t, err)
-		return m
-	}
 	queued := func() int {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -354,8 +350,8 @@ func TestRequesterRetryAbandoned(t *testing.T) {
 	fctx, cancelF := context.WithCancel(ctx)
 	f := r.Request(fctx, []byte("f"))
 	g := r.Request(ctx, []byte("g"))
-	require.Equal(t, "f", string(recv(a)[3]))
-	require.Equal(t, "g", string(recv(a)[3]))
+	require.Equal(t, "f", string(mustRecv(ctx, t, a)[3]))
+	require.Equal(t, "g", string(mustRecv(ctx, t, a)[3]))
 	require.NoError(t, a.Close())
 	require.Eventually(t, func() bool { return r.Stats().Disconnects == 1 }, lostBound, time.Millisecond)
 
@@ -370,7 +366,7 @@ func TestRequesterRetryAbandoned(t *testing.T) {
 
 	b := connectRouter(t, sc, ep)
 	defer b.Close()
-	mg := recv(b)
+	mg := mustRecv(ctx, t, b)
 	require.Equal(t, "g", string(mg[3]), "the cancelled request was sent again")
 	require.NoError(t, b.Send(ctx, answer(t, mg, "ok")...))
 	msg, err := g.Await(ctx)
@@ -379,7 +375,7 @@ func TestRequesterRetryAbandoned(t *testing.T) {
 
 	// Nothing of f follows: the next request is the next message b sees.
 	h := r.Request(ctx, []byte("h"))
-	mh := recv(b)
+	mh := mustRecv(ctx, t, b)
 	require.Equal(t, "h", string(mh[3]))
 	require.NoError(t, b.Send(ctx, answer(t, mh, "ok")...))
 	_, err = h.Await(ctx)

@@ -50,8 +50,8 @@ func TestZeroLossUnderBackpressure(t *testing.T) {
 	c := zmqtest.NewContext(t)
 	// inproc, so that the HWMs are the only buffers: over tcp the kernel's socket
 	// buffers would absorb a pause's worth of small messages on their own.
-	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name(), zmqevented.WithRecvHWM(100))
-	push := connect(t, c, zmq4.PUSH, ep, zmqevented.WithSendHWM(100))
+	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "inproc://"+t.Name(), zmqevented.WithRecvHWM(100))
+	push := zmqtest.Connect(t, c, zmq4.PUSH, ep, zmqevented.WithSendHWM(100))
 	k := newSink(t, push, zmqsink.WithQueue(slots))
 	ctx := zmqtest.Ctx(t, 120*time.Second)
 
@@ -99,8 +99,8 @@ func TestZeroLossUnderBackpressure(t *testing.T) {
 // item and at an item of another type.
 func TestForwardItems(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name())
-	push := connect(t, c, zmq4.PUSH, ep)
+	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "inproc://"+t.Name())
+	push := zmqtest.Connect(t, c, zmq4.PUSH, ep)
 	k := newSink(t, push)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	items := func(vs ...any) rxgo.Observable {
@@ -138,8 +138,8 @@ func TestForwardItems(t *testing.T) {
 // no goroutine is left behind).
 func TestForwardStops(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name())
-	push := connect(t, c, zmq4.PUSH, ep)
+	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "inproc://"+t.Name())
+	push := zmqtest.Connect(t, c, zmq4.PUSH, ep)
 	k := newSink(t, push)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 
@@ -199,8 +199,8 @@ func TestForwardStops(t *testing.T) {
 // on its context and on a failed sink.
 func TestForwardChan(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name())
-	push := connect(t, c, zmq4.PUSH, ep)
+	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "inproc://"+t.Name())
+	push := zmqtest.Connect(t, c, zmq4.PUSH, ep)
 	k := newSink(t, push)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 
@@ -228,8 +228,8 @@ func TestForwardChan(t *testing.T) {
 // error, and stops the iteration when the sink refuses.
 func TestForwardSeq(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	pull, ep := bind(t, c, zmq4.PULL, "inproc://"+t.Name())
-	push := connect(t, c, zmq4.PUSH, ep)
+	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "inproc://"+t.Name())
+	push := zmqtest.Connect(t, c, zmq4.PUSH, ep)
 	k := newSink(t, push)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 
@@ -352,7 +352,7 @@ func TestForwardReturnsRefusedItem(t *testing.T) {
 				c := zmqtest.NewContext(t)
 				// No peer: the PUSH takes nothing, so "a" fills the only slot and
 				// the forwarder waits in Send with "b".
-				push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+				push, _ := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 				k := newSink(t, push, zmqsink.WithQueue(1))
 				ctx := zmqtest.Ctx(t, 10*time.Second)
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"go.uber.org/zap/zaptest"
@@ -36,27 +35,6 @@ func newSink(t testing.TB, s *zmqevented.Socket, opts ...zmqsink.Option) *zmqsin
 		}
 	})
 	return k
-}
-
-// bind makes a socket of type typ bound to endpoint and returns it with the endpoint
-// to connect to.
-func bind(t testing.TB, c *zmqevented.Context, typ zmq4.Type, endpoint string, opts ...zmqevented.Option) (*zmqevented.Socket, string) {
-	t.Helper()
-	s, err := c.NewSocket(typ, opts...)
-	require.NoError(t, err)
-	require.NoError(t, s.Bind(endpoint))
-	ep, err := s.LastEndpoint()
-	require.NoError(t, err)
-	return s, ep
-}
-
-// connect makes a socket of type typ connected to endpoint.
-func connect(t testing.TB, c *zmqevented.Context, typ zmq4.Type, endpoint string, opts ...zmqevented.Option) *zmqevented.Socket {
-	t.Helper()
-	s, err := c.NewSocket(typ, opts...)
-	require.NoError(t, err)
-	require.NoError(t, s.Connect(endpoint))
-	return s
 }
 
 // seq encodes i as an 8-byte frame; unseq decodes it.

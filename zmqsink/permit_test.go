@@ -22,7 +22,7 @@ import (
 // and nothing waits on the socket.
 func TestPermitsDeterministic(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+	push, _ := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	synctest.Test(t, func(t *testing.T) {
 		k, err := zmqsink.New(push, zmqsink.WithQueue(2), zmqsink.WithCloseSocket(false), zmqsink.WithLogger(zaptest.NewLogger(t)))
 		require.NoError(t, err)

@@ -59,8 +59,8 @@ func TestSendReceive(t *testing.T) {
 	for name, endpoint := range zmqtest.Endpoints(t) {
 		t.Run(name, func(t *testing.T) {
 			c := zmqtest.NewContext(t)
-			pull, ep := bind(t, c, zmq4.PULL, endpoint)
-			push := connect(t, c, zmq4.PUSH, ep)
+			pull, ep := zmqtest.Bind(t, c, zmq4.PULL, endpoint)
+			push := zmqtest.Connect(t, c, zmq4.PUSH, ep)
 			k := newSink(t, push)
 			ctx := zmqtest.Ctx(t, 10*time.Second)
 			const n = 500
@@ -96,7 +96,7 @@ func TestSendReceive(t *testing.T) {
 func TestReserve(t *testing.T) {
 	c := zmqtest.NewContext(t)
 	// A PUSH without a peer takes nothing: every accepted message stays in the queue.
-	push, ep := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+	push, ep := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push, zmqsink.WithQueue(4))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 
@@ -173,7 +173,7 @@ func TestReserve(t *testing.T) {
 	require.ErrorIs(t, err, zmqsink.ErrFull, "queued messages hold their slots")
 
 	// A peer drains the queue: the slots come back.
-	pull := connect(t, c, zmq4.PULL, ep)
+	pull := zmqtest.Connect(t, c, zmq4.PULL, ep)
 	for _, want := range [][][]byte{{[]byte("first")}, {[]byte("second"), []byte("2b")}} {
 		m, err := pull.Recv(ctx)
 		require.NoError(t, err)
@@ -207,7 +207,7 @@ func TestReserve(t *testing.T) {
 // TestCloseRefusesWaiters: a Reserve waiting when Close begins returns ErrClosed.
 func TestCloseRefusesWaiters(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+	push, _ := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push, zmqsink.WithQueue(1))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, k.Send(ctx, []byte("stuck")))
@@ -229,8 +229,8 @@ func TestConcurrentSenders(t *testing.T) {
 	for _, name := range []string{"inproc", "tcp"} {
 		t.Run(name, func(t *testing.T) {
 			c := zmqtest.NewContext(t)
-			pull, ep := bind(t, c, zmq4.PULL, zmqtest.Endpoints(t)[name], zmqevented.WithRecvHWM(20))
-			push := connect(t, c, zmq4.PUSH, ep, zmqevented.WithSendHWM(20))
+			pull, ep := zmqtest.Bind(t, c, zmq4.PULL, zmqtest.Endpoints(t)[name], zmqevented.WithRecvHWM(20))
+			push := zmqtest.Connect(t, c, zmq4.PUSH, ep, zmqevented.WithSendHWM(20))
 			k := newSink(t, push, zmqsink.WithQueue(8))
 			ctx := zmqtest.Ctx(t, 30*time.Second)
 			const senders, each = 16, 3000
@@ -281,7 +281,7 @@ func TestConcurrentSenders(t *testing.T) {
 // context, and with WithCloseSocket(false) leaves the socket open.
 func TestCloseFlushes(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	push, ep := bind(t, c, zmq4.PUSH, "tcp://127.0.0.1:*", zmqevented.WithSendHWM(5))
+	push, ep := zmqtest.Bind(t, c, zmq4.PUSH, "tcp://127.0.0.1:*", zmqevented.WithSendHWM(5))
 	k := newSink(t, push, zmqsink.WithQueue(64), zmqsink.WithCloseSocket(false))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	const n = 50
@@ -299,7 +299,7 @@ func TestCloseFlushes(t *testing.T) {
 	}
 	require.ErrorIs(t, k.Send(ctx, []byte("late")), zmqsink.ErrClosed, "Close stops accepting at once")
 
-	pull := connect(t, c, zmq4.PULL, ep, zmqevented.WithRecvHWM(5))
+	pull := zmqtest.Connect(t, c, zmq4.PULL, ep, zmqevented.WithRecvHWM(5))
 	for i := range n {
 		m, err := pull.Recv(ctx)
 		require.NoError(t, err)
@@ -320,7 +320,7 @@ func TestCloseFlushes(t *testing.T) {
 // order, both those the writer held and those still queued.
 func TestCloseExpired(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+	push, _ := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push) // 64 slots; the writer takes 16 at a time
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	const n = 40
@@ -353,7 +353,7 @@ func TestCloseExpired(t *testing.T) {
 // when it ends first, and loses nothing by it.
 func TestFlushHonoursContext(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	push, ep := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+	push, ep := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, k.Send(ctx, []byte("a")))
@@ -364,7 +364,7 @@ func TestFlushHonoursContext(t *testing.T) {
 
 	flushed := make(chan error, 1)
 	go func() { flushed <- k.Flush(ctx) }()
-	pull := connect(t, c, zmq4.PULL, ep)
+	pull := zmqtest.Connect(t, c, zmq4.PULL, ep)
 	require.NoError(t, <-flushed)
 	m, err := pull.Recv(ctx)
 	require.NoError(t, err)
@@ -376,7 +376,7 @@ func TestFlushHonoursContext(t *testing.T) {
 // messages come back once, and every later call returns the error.
 func TestStickyFailure(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	push, _ := bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+	push, _ := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
 	k := newSink(t, push)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	const n = 30
@@ -420,8 +420,8 @@ func TestStickyFailure(t *testing.T) {
 // request with EFSM) is returned to that Send, which accepted nothing, and sticks.
 func TestStickyFailureFastPath(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	rep, ep := bind(t, c, zmq4.REP, "inproc://"+t.Name())
-	req := connect(t, c, zmq4.REQ, ep)
+	rep, ep := zmqtest.Bind(t, c, zmq4.REP, "inproc://"+t.Name())
+	req := zmqtest.Connect(t, c, zmq4.REQ, ep)
 	k := newSink(t, req)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, k.Send(ctx, []byte("q1")))
@@ -446,7 +446,7 @@ func TestStickyFailureFastPath(t *testing.T) {
 // swallow the next, and every message a peer receives is whole.
 func TestMidMessagePeerDeath(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	push, ep := bind(t, c, zmq4.PUSH, "tcp://127.0.0.1:*", zmqevented.WithSendHWM(10))
+	push, ep := zmqtest.Bind(t, c, zmq4.PUSH, "tcp://127.0.0.1:*", zmqevented.WithSendHWM(10))
 	k := newSink(t, push)
 	ctx := zmqtest.Ctx(t, 60*time.Second)
 	const frames = 200
@@ -487,7 +487,7 @@ func TestMidMessagePeerDeath(t *testing.T) {
 		}
 	})
 	for round := 0; round < 2000 && (round < 20 || k.Stats().Dropped == 0); round++ {
-		pull := connect(t, c, zmq4.PULL, ep, zmqevented.WithRecvHWM(5))
+		pull := zmqtest.Connect(t, c, zmq4.PULL, ep, zmqevented.WithRecvHWM(5))
 		for range 3 {
 			m, err := pull.Recv(ctx)
 			require.NoError(t, err)
@@ -497,7 +497,7 @@ func TestMidMessagePeerDeath(t *testing.T) {
 	}
 	close(stop)
 	// A last peer takes everything else.
-	pull := connect(t, c, zmq4.PULL, ep)
+	pull := zmqtest.Connect(t, c, zmq4.PULL, ep)
 	sender.Wait()
 	var report error
 	flushed := make(chan struct{})
@@ -540,8 +540,8 @@ func TestXPubNoDrop(t *testing.T) {
 	c := zmqtest.NewContext(t)
 	// inproc: over tcp or ipc the kernel's socket buffers would hold thousands of small
 	// messages between the HWMs, and the subscriber's stall would not reach the sink.
-	xpub, ep := bind(t, c, zmq4.XPUB, "inproc://"+t.Name(), zmqevented.WithXPubNoDrop(true), zmqevented.WithSendHWM(10))
-	sub := connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""), zmqevented.WithRecvHWM(10))
+	xpub, ep := zmqtest.Bind(t, c, zmq4.XPUB, "inproc://"+t.Name(), zmqevented.WithXPubNoDrop(true), zmqevented.WithSendHWM(10))
+	sub := zmqtest.Connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""), zmqevented.WithRecvHWM(10))
 	ctx := zmqtest.Ctx(t, 30*time.Second)
 	m, err := xpub.Recv(ctx) // the subscription has arrived: nothing is dropped for want of it
 	require.NoError(t, err)
@@ -615,7 +615,7 @@ func TestPubWithoutSubscribers(t *testing.T) {
 			require.NoError(t, k.Flush(ctx), "drops for want of a peer are counted, not returned")
 			require.Equal(t, zmqsink.Stats{Accepted: 100, Dropped: 100}, k.Stats())
 
-			sub := connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""))
+			sub := zmqtest.Connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""))
 			eventually(t, 5*time.Second, func() bool { return k.Stats().Peers == 1 }, "the monitor to see the subscriber")
 			// The subscription travels after the connection: publish until one lands.
 			var first uint64
@@ -663,7 +663,7 @@ func TestPubWithoutSubscribers(t *testing.T) {
 // count.
 func TestPubWithoutTracking(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	pub, _ := bind(t, c, zmq4.PUB, "inproc://"+t.Name())
+	pub, _ := zmqtest.Bind(t, c, zmq4.PUB, "inproc://"+t.Name())
 	k := newSink(t, pub)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	for i := range 10 {
@@ -677,8 +677,8 @@ func TestPubWithoutTracking(t *testing.T) {
 // and returned by Flush; the sink carries on.
 func TestRouterMandatory(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	router, ep := bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
-	dealer := connect(t, c, zmq4.DEALER, ep, zmqevented.WithRoutingID("known"))
+	router, ep := zmqtest.Bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
+	dealer := zmqtest.Connect(t, c, zmq4.DEALER, ep, zmqevented.WithRoutingID("known"))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	require.NoError(t, dealer.Send(ctx, []byte("hello"))) // the router learns the peer
 	m, err := router.Recv(ctx)
@@ -729,7 +729,7 @@ func TestDropLogging(t *testing.T) {
 
 	t.Run("fast path", func(t *testing.T) {
 		c := zmqtest.NewContext(t)
-		router, _ := bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
+		router, _ := zmqtest.Bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
 		core, logs := observer.New(zapcore.DebugLevel)
 		k := newSink(t, router, zmqsink.WithQueue(n), zmqsink.WithLogger(zap.New(core)))
 		ctx := zmqtest.Ctx(t, 10*time.Second)
@@ -750,9 +750,9 @@ func TestDropLogging(t *testing.T) {
 
 	t.Run("writer", func(t *testing.T) {
 		c := zmqtest.NewContext(t)
-		router, ep := bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(),
+		router, ep := zmqtest.Bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(),
 			zmqevented.WithRouterMandatory(true), zmqevented.WithSendHWM(1))
-		dealer := connect(t, c, zmq4.DEALER, ep, zmqevented.WithRoutingID("known"), zmqevented.WithRecvHWM(1))
+		dealer := zmqtest.Connect(t, c, zmq4.DEALER, ep, zmqevented.WithRoutingID("known"), zmqevented.WithRecvHWM(1))
 		ctx := zmqtest.Ctx(t, 10*time.Second)
 		require.NoError(t, dealer.Send(ctx, []byte("hello"))) // the router learns the peer
 		_, err := router.Recv(ctx)
@@ -789,7 +789,7 @@ func TestDropLogging(t *testing.T) {
 // but not kept.
 func TestReportCapsKeptFailures(t *testing.T) {
 	c := zmqtest.NewContext(t)
-	router, _ := bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
+	router, _ := zmqtest.Bind(t, c, zmq4.ROUTER, "inproc://"+t.Name(), zmqevented.WithRouterMandatory(true))
 	k := newSink(t, router, zmqsink.WithQueue(4))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	for i := range 10 {
@@ -824,7 +824,7 @@ func TestPeerTrackingLeavesSocket(t *testing.T) {
 	k := newSink(t, xpub, zmqsink.WithPeerTracking(true), zmqsink.WithCloseSocket(false))
 	ep := zmqtest.Endpoints(t)["ipc"]
 	require.NoError(t, xpub.Bind(ep))
-	sub := connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""))
+	sub := zmqtest.Connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 	m, err := xpub.Recv(ctx) // receiving on the sink's socket is fine
 	require.NoError(t, err)

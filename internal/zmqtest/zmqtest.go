@@ -69,19 +69,33 @@ func Endpoints(t testing.TB) map[string]string {
 	}
 }
 
+// Bind makes a socket of type typ bound to endpoint and returns it with the endpoint
+// to connect to (LastEndpoint: the port chosen for "tcp://127.0.0.1:*").
+func Bind(t testing.TB, c *zmqevented.Context, typ zmq4.Type, endpoint string, opts ...zmqevented.Option) (*zmqevented.Socket, string) {
+	t.Helper()
+	s, err := c.NewSocket(typ, opts...)
+	require.NoError(t, err)
+	require.NoError(t, s.Bind(endpoint))
+	ep, err := s.LastEndpoint()
+	require.NoError(t, err)
+	return s, ep
+}
+
+// Connect makes a socket of type typ connected to endpoint.
+func Connect(t testing.TB, c *zmqevented.Context, typ zmq4.Type, endpoint string, opts ...zmqevented.Option) *zmqevented.Socket {
+	t.Helper()
+	s, err := c.NewSocket(typ, opts...)
+	require.NoError(t, err)
+	require.NoError(t, s.Connect(endpoint))
+	return s
+}
+
 // Pair makes a socket of type bt bound to endpoint and a socket of type ct connected to
 // it, with their options.
 func Pair(t testing.TB, c *zmqevented.Context, endpoint string, bt, ct zmq4.Type, bopts, copts []zmqevented.Option) (bound, connected *zmqevented.Socket) {
 	t.Helper()
-	bound, err := c.NewSocket(bt, bopts...)
-	require.NoError(t, err)
-	require.NoError(t, bound.Bind(endpoint))
-	ep, err := bound.LastEndpoint()
-	require.NoError(t, err)
-	connected, err = c.NewSocket(ct, copts...)
-	require.NoError(t, err)
-	require.NoError(t, connected.Connect(ep))
-	return bound, connected
+	bound, ep := Bind(t, c, bt, endpoint, bopts...)
+	return bound, Connect(t, c, ct, ep, copts...)
 }
 
 // Python returns a Python interpreter that can import zmq. A test that needs one fails,
