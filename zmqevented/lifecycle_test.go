@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -178,4 +179,47 @@ func cpuTime(t testing.TB) time.Duration {
 	var ru syscall.Rusage
 	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// lateCancelCtx is a context that its first two Err calls report live and every later
+// one cancelled, and whose Done channel is already closed and shared: what a
+// context.WithTimeout looks like when its timer fires between a call's first checks and
+// its park, before anyone asked for its Done channel (the context package then hands
+// out one closed channel shared by all such contexts).
+type lateCancelCtx struct {
+	context.Context
+	done  <-chan struct{}
+	calls atomic.Int32
+}
+
+func (c *lateCancelCtx) Done() <-chan struct{} { return c.done }
+
+func (c *lateCancelCtx) Err() error {
+	if c.calls.Add(1) <= 2 {
+		return nil
+	}
+	return context.Canceled
+}
+
+// TestCancelledBeforeParking: a context that ends just before its call parks ends the
+// call, also when its Done channel is one an earlier call's context already had.
+func TestCancelledBeforeParking(t *testing.T) {
+	c := zmqtest.NewContext(t)
+	pull, _ := zmqtest.Bind(t, c, zmq4.PULL, "inproc://late-cancel")
+	shared := make(chan struct{})
+	close(shared)
+	for i := range 3 {
+		ctx := &lateCancelCtx{Context: context.Background(), done: shared}
+		done := make(chan error, 1)
+		go func() {
+			_, err := pull.Recv(ctx)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			require.ErrorIs(t, err, context.Canceled, "call %d", i)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("call %d parked with its context already cancelled", i)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package zmqevented
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,7 +22,7 @@ var monitorSeq atomic.Uint64
 // The caller owns the returned socket and must keep reading it: libzmq's I/O thread
 // sends events with blocking sends, so a monitor whose RCVHWM (1000 events by default)
 // fills up stalls every connection of the context. Closing the returned socket first
-// stops libzmq's monitor on s (and discards unread events), so it never leaves libzmq
+// stops libzmq's monitor on s (discarding unread events meanwhile), so it never leaves libzmq
 // sending to a socket nobody reads (libzmq #3575). For a socket made by a Context, the
 // Context also closes it. A socket has one monitor at a time: a second call stops the
 // first (whose socket then receives EVENT_MONITOR_STOPPED and nothing more) and starts
@@ -47,7 +48,7 @@ func (s *Socket) Monitor(events zmq4.Event, opts ...Option) (*Socket, error) {
 		return nil, err
 	}
 	// Stopping a monitor makes libzmq send EVENT_MONITOR_STOPPED with a blocking send:
-	// the previous monitor's socket is emptied first (stopMonitor) so that it has room.
+	// stopMonitor keeps the previous monitor's socket drained meanwhile.
 	s.mu.Lock()
 	prev, prevSock := s.monitor, s.monitorSock
 	s.mu.Unlock()
@@ -72,20 +73,29 @@ func (s *Socket) Monitor(events zmq4.Event, opts ...Option) (*Socket, error) {
 }
 
 // stopMonitor stops libzmq's monitor on s if it is still the one sending to endpoint.
-// m, the monitor's receiving socket, is still open and connected: stopping sends
-// EVENT_MONITOR_STOPPED to it with a blocking send, so m is emptied first to make room.
+// m, the monitor's receiving socket, is still open and connected. libzmq's I/O thread
+// sends events with blocking sends while holding the monitor's lock, and stopping sends
+// EVENT_MONITOR_STOPPED the same way: with m full, both would wait for a reader forever.
+// So m is drained, by a goroutine this call owns, until the monitor has stopped.
 func (s *Socket) stopMonitor(endpoint string, m *Socket) {
-	for {
-		if _, err := m.TryRecv(); err != nil {
-			break
+	ctx, cancel := context.WithCancel(context.Background())
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for {
+			if _, err := m.Recv(ctx); err != nil {
+				return
+			}
 		}
-	}
+	}()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.closed && s.monitor == endpoint {
 		_ = s.raw.Monitor("", 0)
 		s.monitor, s.monitorSock = "", nil
 	}
+	s.mu.Unlock()
+	cancel()
+	<-drained
 }
 
 // wrapNewPAIR makes a PAIR socket in the libzmq context of a wrapped socket s (which

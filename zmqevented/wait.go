@@ -135,12 +135,20 @@ func (s *Socket) waitLocked(ctx context.Context, d dir, a *attempt) error {
 // leadLocked waits in the poller as the socket's leader. immediate reports that d was ready
 // at the first look, without parking.
 func (s *Socket) leadLocked(ctx context.Context, d dir) (immediate bool, err error) {
+	done := ctx.Done()
+	s.watchLocked(ctx, done)
+	// ctx may have ended since the caller checked it, and a context cancelled before
+	// anyone asked for its Done channel shares one closed channel with every other
+	// such context, which watchLocked may take for the one already watched: checked
+	// after the watch, a cancellation is either seen here or pokes the leader.
+	if ctx.Err() != nil {
+		return false, nil
+	}
 	s.w.leading = true
 	s.w.leaderDir = d
-	s.w.leaderDone = ctx.Done()
+	s.w.leaderDone = done
 	s.w.calls = 0
 	s.w.evErr = nil
-	s.watchLocked(ctx)
 	s.mu.Unlock()
 
 	rerr := s.rc.Write(s.leaderFn)
@@ -196,8 +204,7 @@ func (s *Socket) leaderCheck(uintptr) bool {
 // watchLocked makes the cancellation of ctx poke the leader out of the poller. The
 // registration (context.AfterFunc) is kept for the next leader with the same context,
 // and replaced when a leader comes with another one.
-func (s *Socket) watchLocked(ctx context.Context) {
-	done := ctx.Done()
+func (s *Socket) watchLocked(ctx context.Context, done <-chan struct{}) {
 	if done == nil || done == s.w.watched {
 		return
 	}
