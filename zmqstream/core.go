@@ -39,6 +39,9 @@ func (m mode) String() string {
 // MONITOR_STOPPED): the stream then ends as if its consumer had stopped, with no error.
 var errEnd = errors.New("zmqstream: end of sequence")
 
+// errShutdown is the cause a Shutdown gives the receive in progress.
+var errShutdown = errors.New("zmqstream: shut down")
+
 // source takes the next item; it blocks until there is one or ctx is done, and must
 // take nothing when it returns an error.
 type source[T any] func(ctx context.Context) (T, error)
@@ -61,6 +64,12 @@ type core[T any] struct {
 
 	ctx    context.Context // lifetime: cancelled by Close (only), with cause ErrClosed
 	cancel context.CancelCauseFunc
+	// recv is what consumers take from src under: a child of ctx, cancelled alone (with
+	// cause errShutdown) by Shutdown, which stops taking without cancelling the consumer.
+	recv       context.Context
+	recvCancel context.CancelCauseFunc
+	limit      int64        // WithLimit: most items taken for delivery; 0 for no limit
+	taken      atomic.Int64 // items taken and not put back; counted only with a limit
 	done   chan struct{}  // closed once stopped and no consumer activity is left
 	wg     sync.WaitGroup // goroutines the stream owns; Close waits for them
 
@@ -86,6 +95,7 @@ type core[T any] struct {
 
 func newCore[T any](src source[T], o options, closer func() error) *core[T] {
 	ctx, cancel := context.WithCancelCause(context.Background())
+	recv, recvCancel := context.WithCancelCause(ctx)
 	return &core[T]{
 		src:        src,
 		log:        o.logger.Named("zmqstream"),
@@ -93,14 +103,32 @@ func newCore[T any](src source[T], o options, closer func() error) *core[T] {
 		closer:     closer,
 		ctx:        ctx,
 		cancel:     cancel,
+		recv:       recv,
+		recvCancel: recvCancel,
+		limit:      int64(o.limit),
 		done:       make(chan struct{}),
 		subsSignal: make(chan struct{}, 1),
 	}
 }
 
 // next returns the next item: a pending one, else one from src. It takes nothing when
-// ctx is done.
+// ctx is done, and returns errEnd once the limit (WithLimit) was taken.
 func (c *core[T]) next(ctx context.Context) (T, error) {
+	var zero T
+	if c.limit > 0 {
+		if c.taken.Load() >= c.limit {
+			return zero, errEnd
+		}
+		v, err := c.take(ctx)
+		if err == nil {
+			c.taken.Add(1)
+		}
+		return v, err
+	}
+	return c.take(ctx)
+}
+
+func (c *core[T]) take(ctx context.Context) (T, error) {
 	if c.hasPending.Load() {
 		var zero T
 		if ctx.Err() != nil {
@@ -122,6 +150,9 @@ func (c *core[T]) next(ctx context.Context) (T, error) {
 
 // unread puts v back in front of the pending items.
 func (c *core[T]) unread(v T) {
+	if c.limit > 0 {
+		c.taken.Add(-1)
+	}
 	c.mu.Lock()
 	c.pending = append([]T{v}, c.pending...)
 	c.hasPending.Store(true)
@@ -199,13 +230,13 @@ func (c *core[T]) fail(err error) {
 }
 
 // ended handles an error from next in a consumer that took with a context derived
-// from the lifetime one, and stops the stream. It returns the error to report to the
-// consumer, or nil if the stream was closed or its sequence ended.
+// from c.recv, and stops the stream. It returns the error to report to the consumer,
+// or nil if the stream was closed or shut down, or its sequence ended.
 func (c *core[T]) ended(err error) error {
 	switch {
 	case c.ctx.Err() != nil:
 		return nil
-	case errors.Is(err, errEnd):
+	case c.recv.Err() != nil, errors.Is(err, errEnd):
 		c.stop()
 		return nil
 	}
@@ -247,16 +278,50 @@ func (c *core[T]) Close() error {
 		return ErrClosed
 	}
 	c.closed = true
+	c.mu.Unlock()
+	return c.abort()
+}
+
+// abort cancels everything the stream runs, waits for its goroutines and releases
+// the socket.
+func (c *core[T]) abort() error {
+	c.mu.Lock()
 	c.cancel(ErrClosed)
 	c.stopLocked()
 	c.mu.Unlock()
-
 	c.wg.Wait() // the fan-out, if any, closes the subscribers' channels on its way out
 	c.log.Debug("stream closed")
+	return c.release()
+}
+
+// release closes the socket if the stream owns it.
+func (c *core[T]) release() error {
 	if c.closer != nil {
 		return c.closer()
 	}
 	return nil
+}
+
+// Shutdown stops taking items, lets the consumer take what is held and complete, and
+// waits for that within ctx; if ctx ends first it aborts as Close does.
+func (c *core[T]) Shutdown(ctx context.Context) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.closed = true
+	c.recvCancel(errShutdown)
+	c.stopLocked()
+	c.mu.Unlock()
+	select {
+	case <-c.done:
+		c.wg.Wait()
+		c.log.Debug("stream shut down")
+		return c.release()
+	case <-ctx.Done():
+		return errors.Join(context.Cause(ctx), c.abort())
+	}
 }
 
 // C returns the channel of items, starting the pump on the first call.
@@ -293,7 +358,7 @@ func (c *core[T]) pump(ch chan T) {
 	defer close(ch)
 	done := c.ctx.Done()
 	for {
-		v, err := c.next(c.ctx)
+		v, err := c.next(c.recv)
 		if err != nil {
 			_ = c.ended(err)
 			return
@@ -326,11 +391,13 @@ func (c *core[T]) All(ctx context.Context) iter.Seq2[T, error] {
 		defer c.leave(false)
 		rctx, cancel := context.WithCancelCause(ctx)
 		defer cancel(nil)
-		stop := context.AfterFunc(c.ctx, func() { cancel(context.Cause(c.ctx)) })
+		stop := context.AfterFunc(c.recv, func() { cancel(context.Cause(c.recv)) })
 		defer stop()
 		for {
-			// Close may have run in the loop body: the bridge above is asynchronous.
-			if c.ctx.Err() != nil {
+			// Close or Shutdown may have run in the loop body: the bridge above is
+			// asynchronous.
+			if c.recv.Err() != nil {
+				c.stop()
 				return
 			}
 			v, err := c.next(rctx)

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/reactivex/rxgo/v2"
 	"github.com/stretchr/testify/require"
@@ -34,6 +35,9 @@ func (f *fakeSocket) feed(vs ...int) {
 }
 
 func (f *fakeSocket) take(ctx context.Context) (int, error) {
+	if ctx.Err() != nil { // as zmqevented's Recv: a done ctx takes nothing
+		return 0, context.Cause(ctx)
+	}
 	select {
 	case v := <-f.queue: // what is queued comes before a failure
 		return v, nil
@@ -614,4 +618,205 @@ func TestObserveContextEndsStream(t *testing.T) {
 			require.Equal(t, 5-und[0]-1, len(f.queue))
 		})
 	})
+}
+
+// WithLimit: every form delivers exactly the limit, then completes without an error,
+// and the item after the limit was never taken.
+func TestLimit(t *testing.T) {
+	forms := []struct {
+		name string
+		read func(t *testing.T, c *core[int]) []int // everything until the end
+	}{
+		{"C", func(_ *testing.T, c *core[int]) []int { return collectChan(c.C()) }},
+		{"All", func(t *testing.T, c *core[int]) []int {
+			var out []int
+			for v, err := range c.All(t.Context()) {
+				require.NoError(t, err)
+				out = append(out, v)
+			}
+			return out
+		}},
+		{"Observable", func(t *testing.T, c *core[int]) []int {
+			var out []int
+			for it := range c.observable(nil).Observe() {
+				require.NoError(t, it.E)
+				out = append(out, asInt(it.V))
+			}
+			return out
+		}},
+		{"Subscribe", func(t *testing.T, c *core[int]) []int {
+			return collectChan(c.subscribe(t.Context(), 0, Block).ch)
+		}},
+	}
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFakeSocket(10)
+				f.feed(seqInts(10, 20)...)
+				c := newTestCore(t, f, WithLimit(5))
+				c.pending = []int{0, 1}
+				c.hasPending.Store(true)
+				require.Equal(t, []int{0, 1, 10, 11, 12}, form.read(t, c))
+				synctest.Wait()
+				requireClosed(t, c.Done())
+				require.NoError(t, c.Err())
+				require.Nil(t, c.Undelivered())
+				require.Equal(t, 7, len(f.queue), "taken beyond the limit")
+			})
+		})
+	}
+	t.Run("invalid", func(t *testing.T) {
+		require.ErrorIs(t, errors.Join(parseOptions([]Option{WithLimit(-1)}).errs...), ErrInvalidArgument)
+	})
+}
+
+// rxgo's Take reads an item more than it passes on; WithLimit is the lossless form,
+// and an item taken back (Close while the pump held it) does not count.
+func TestLimitCountsDeliveredOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSocket(10)
+		f.feed(seqInts(0, 10)...)
+		c := newTestCore(t, f, WithLimit(3))
+		ch := c.C()
+		require.Equal(t, []int{0}, readN(t, ch, 1))
+		synctest.Wait() // the pump holds 1
+		require.NoError(t, c.Close())
+		require.Equal(t, []int{1}, c.Undelivered())
+
+		next := newTestCore(t, f, WithLimit(3))
+		next.pending = c.Undelivered()
+		next.hasPending.Store(true)
+		require.Equal(t, []int{1, 2, 3}, collectChan(next.C()))
+		require.Equal(t, 6, len(f.queue))
+	})
+}
+
+// Shutdown stops taking, lets the consumer take the item held, completes it, and
+// returns once it has let go; nothing is lost and nothing more is taken.
+func TestShutdown(t *testing.T) {
+	t.Run("C hands over the held item", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(seqInts(0, 5)...)
+			c := newTestCore(t, f)
+			ch := c.C()
+			synctest.Wait() // the pump holds 0
+			done := make(chan error, 1)
+			go func() { done <- c.Shutdown(t.Context()) }()
+			synctest.Wait()
+			requireEmpty(t, done) // waits for the consumer
+			require.Equal(t, []int{0}, collectChan(ch))
+			require.NoError(t, <-done)
+			require.NoError(t, c.Err())
+			require.Nil(t, c.Undelivered())
+			require.Equal(t, 4, len(f.queue))
+			require.NoError(t, c.Context().Err(), "Shutdown must not cancel the stages")
+			require.ErrorIs(t, c.Close(), ErrClosed)
+		})
+	})
+	t.Run("All waiting for an item ends", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			c := newTestCore(t, f)
+			got := make(chan []int, 1)
+			go func() {
+				var out []int
+				for v, err := range c.All(t.Context()) {
+					require.NoError(t, err)
+					out = append(out, v)
+				}
+				got <- out
+			}()
+			f.feed(1)
+			synctest.Wait()
+			require.NoError(t, c.Shutdown(t.Context()))
+			require.Equal(t, []int{1}, <-got)
+			f.feed(2)
+			require.Equal(t, 1, len(f.queue))
+		})
+	})
+	t.Run("Observable completes and operators flush", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(seqInts(0, 5)...)
+			c := newTestCore(t, f, WithLimit(0))
+			items := c.observable(nil).BufferWithCount(100).Observe()
+			synctest.Wait() // the buffer holds 0..4, waiting for more
+			require.NoError(t, c.Shutdown(t.Context()))
+			var batches [][]any
+			for it := range items {
+				require.NoError(t, it.E)
+				batches = append(batches, it.V.([]any))
+			}
+			require.Equal(t, [][]any{{0, 1, 2, 3, 4}}, batches)
+		})
+	})
+	t.Run("Subscribe", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(seqInts(0, 3)...)
+			c := newTestCore(t, f)
+			s := c.subscribe(t.Context(), 1, Block)
+			synctest.Wait() // 0 in the buffer, 1 held by the fan-out
+			done := make(chan error, 1)
+			go func() { done <- c.Shutdown(t.Context()) }()
+			synctest.Wait()
+			require.Equal(t, []int{0, 1}, collectChan(s.ch))
+			require.NoError(t, <-done)
+			require.Equal(t, 1, len(f.queue))
+		})
+	})
+	t.Run("ctx ends first: aborts as Close", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeSocket(10)
+			f.feed(seqInts(0, 5)...)
+			c := newTestCore(t, f)
+			ch := c.C()
+			synctest.Wait() // the pump holds 0; nobody reads
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			require.ErrorIs(t, c.Shutdown(ctx), context.DeadlineExceeded)
+			requireClosed(t, c.Done())
+			require.ErrorIs(t, c.Context().Err(), context.Canceled)
+			require.Empty(t, collectChan(ch))
+			require.Equal(t, []int{0}, c.Undelivered())
+			require.Equal(t, 4, len(f.queue))
+		})
+	})
+}
+
+// A consumer that disposes of its ForEach (cancels the context it gave) ends the
+// stream: every item was given to the callback, is Undelivered (the one the producer
+// held) or is still in the source, in order.
+func TestForEachDisposeLeavesHeldItemUndelivered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeSocket(10)
+		f.feed(seqInts(0, 6)...)
+		c := newTestCore(t, f)
+		ctx, dispose := context.WithCancel(t.Context())
+		var got []int
+		disposed := c.observable(nil).ForEach(func(v any) {
+			got = append(got, asInt(v))
+			if len(got) == 2 {
+				dispose()
+			}
+		}, func(error) {}, func() {}, rxgo.WithContext(ctx))
+		<-disposed
+		synctest.Wait()
+		requireClosed(t, c.Done())
+		// rxgo's ForEach may still hand an item to its callback after the dispose.
+		und := c.Undelivered()
+		rest := collectQueue(f)
+		require.Equal(t, seqInts(0, 6), append(append(got, und...), rest...), "lost or reordered")
+		require.LessOrEqual(t, len(und), 1)
+	})
+}
+
+// collectQueue takes what the fake socket still holds.
+func collectQueue(f *fakeSocket) []int {
+	var out []int
+	for len(f.queue) > 0 {
+		out = append(out, <-f.queue)
+	}
+	return out
 }

@@ -51,8 +51,12 @@
 // already inside rxgo operators when an observation is cancelled are rxgo's and are
 // not returned.
 //
-// A Stream ends on Close, when its socket fails or is closed (Err says why), or when
-// its consumer stops: a break out of All, a cancelled iteration or observation. However
+// A Stream ends on Close (abrupt: rxgo stages are cancelled and what they hold is
+// lost), on Shutdown (graceful: it stops receiving and completes the consumer, so rxgo
+// operators flush), after WithLimit's count, when its socket fails or is closed (Err
+// says why), or when its consumer stops: a break out of All, a cancelled iteration or
+// observation. rxgo's Take reads one item more than it passes on, and that item is
+// lost: WithLimit is the lossless way to take n messages. However
 // it ends, C's channel and every live subscriber's channel are closed (after what
 // their buffers hold), so ranging over them ends too. Done is closed once it has ended
 // and the consumer has let go. Context is cancelled by Close only, so that a pipeline

@@ -55,15 +55,21 @@ func (c *core[T]) produce(ctx context.Context, next chan<- rxgo.Item) {
 	c.mu.Unlock()
 	defer c.leave(true)
 
-	rctx := c.ctx
-	if ctx.Done() != nil && ctx.Done() != c.ctx.Done() {
+	// The producer takes under rctx (Shutdown or the observer's end stop it) and holds
+	// an item until the observer's end or Close: Shutdown lets it hand the item over.
+	rctx := c.recv
+	gone := ctx.Done()
+	if gone == c.ctx.Done() {
+		gone = nil
+	}
+	if gone != nil {
 		var cancel context.CancelCauseFunc
-		rctx, cancel = context.WithCancelCause(c.ctx)
+		rctx, cancel = context.WithCancelCause(c.recv)
 		defer cancel(nil)
 		stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
 		defer stop()
 	}
-	done := rctx.Done()
+	closed := c.ctx.Done()
 	for {
 		v, err := c.next(rctx)
 		if err != nil {
@@ -78,9 +84,12 @@ func (c *core[T]) produce(ctx context.Context, next chan<- rxgo.Item) {
 		}
 		select {
 		case next <- item:
-		case <-done:
+		case <-gone:
 			c.unread(v)
-			c.endObservation(ctx, context.Cause(rctx), next)
+			c.endObservation(ctx, context.Cause(ctx), next)
+			return
+		case <-closed:
+			c.unread(v)
 			return
 		}
 	}

@@ -19,6 +19,7 @@ func (f optionFunc) apply(o *options) { f(o) }
 
 type options struct {
 	buffer      int
+	limit       int
 	logger      *zap.Logger
 	closeSocket bool
 	closeSet    bool // WithCloseSocket was given (Monitor refuses it)
@@ -59,6 +60,22 @@ func WithBuffer(n int) Option {
 			return
 		}
 		o.buffer = n
+	})
+}
+
+// WithLimit ends the Stream after it has taken n messages (pending ones count): it
+// never receives the message after the nth, so that one stays in the socket, and its
+// consumer completes as at any end without an error (C is closed, All ends, the
+// Observable completes). It is the lossless way to take a bounded number of messages:
+// rxgo's Take reads one item more than it passes on, and that one is lost. n must be
+// ≥ 0; 0, the default, is no limit.
+func WithLimit(n int) Option {
+	return optionFunc(func(o *options) {
+		if n < 0 {
+			o.fail("WithLimit(%d): limit must be >= 0", n)
+			return
+		}
+		o.limit = n
 	})
 }
 

@@ -179,6 +179,20 @@ func (st *Stream) Context() context.Context { return st.c.Context() }
 // the next Stream with WithPending to lose nothing. Goroutine-safe.
 func (st *Stream) Undelivered() [][][]byte { return st.c.Undelivered() }
 
+// Shutdown ends the Stream gracefully: it stops receiving (a receive in progress is
+// abandoned, taking nothing), lets the consumer take the message already held, and
+// completes it: C is closed, All ends, the Observable completes, so that rxgo operators
+// flush what they hold (a partial BufferWithTime batch is emitted) and a pipeline
+// through zmqsink.Forward ends with every item. It waits, within ctx, until the
+// consumer has let go (Done), then closes the socket if WithCloseSocket(true). If ctx
+// ends first it does what Close does and returns context.Cause(ctx) (joined with the
+// socket's Close error, if any).
+//
+// Use Shutdown to stop a pipeline that must deliver what it took; Close to stop at
+// once (it cancels every rxgo stage, and what those hold is lost). Safe to call
+// concurrently with every method; after Close or a first Shutdown it returns ErrClosed.
+func (st *Stream) Shutdown(ctx context.Context) error { return st.c.Shutdown(ctx) }
+
 // Close ends the Stream: its receiving goroutine stops (a receive in progress is
 // abandoned, taking nothing), the subscribers' channels and C's channel are closed,
 // and the rxgo stages chained on Observable are cancelled. It waits for the goroutines
@@ -187,8 +201,9 @@ func (st *Stream) Undelivered() [][][]byte { return st.c.Undelivered() }
 // full C or a Block subscriber with no room does not hold Close up). It does not close
 // the socket, unless WithCloseSocket(true), and then returns the socket's Close error.
 //
-// Close is abrupt but loses nothing that reached Go: what it does not deliver is in
-// C's buffer, the subscribers' buffers or Undelivered, and everything else stays in
-// libzmq. Safe to call concurrently and from inside a consumer; a second call returns
-// ErrClosed (which matches zmqevented.ErrClosed too) and does nothing else.
+// Close is abrupt: what it does not deliver is in C's buffer, the subscribers' buffers
+// or Undelivered, and everything else stays in libzmq, but what rxgo operators hold
+// is lost (Shutdown lets them flush). Safe to call concurrently and from inside a
+// consumer; a call after Close or Shutdown returns ErrClosed (which matches
+// zmqevented.ErrClosed too) and does nothing else.
 func (st *Stream) Close() error { return st.c.Close() }

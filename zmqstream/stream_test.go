@@ -16,6 +16,7 @@ import (
 
 	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
+	"github.com/zmqasync/zmqasync/zmqsink"
 	"github.com/zmqasync/zmqasync/zmqstream"
 )
 
@@ -723,4 +724,79 @@ func TestMonitorAcceptedObservable(t *testing.T) {
 	waitClosed(t, es.Done(), 5*time.Second, "Done")
 	require.ErrorIs(t, context.Cause(es.Context()), zmqstream.ErrClosed)
 	require.ErrorIs(t, es.Close(), zmqstream.ErrClosed)
+}
+
+// TestShutdownFlushesPipeline: PUB → SUB Stream → Filter/Map/BufferWithTime →
+// zmqsink.Forward → PUSH → PULL. Shutting the Stream down right after it received the
+// last tick completes the pipeline, so the partial batch the buffer holds is emitted
+// and every tick arrives, in order (Close would cancel the stages and lose it).
+func TestShutdownFlushesPipeline(t *testing.T) {
+	const ticks = 500
+	c := zmqtest.NewContext(t)
+	ctx := zmqtest.Ctx(t, 30*time.Second)
+	pub, ep := zmqtest.Bind(t, c, zmq4.PUB, "inproc://"+t.Name()+"-pub")
+	sub := zmqtest.Connect(t, c, zmq4.SUB, ep, zmqevented.WithSubscribe(""))
+	pull, ep2 := zmqtest.Bind(t, c, zmq4.PULL, "inproc://"+t.Name()+"-pipe")
+	push := zmqtest.Connect(t, c, zmq4.PUSH, ep2)
+
+	// Wait for the subscription to reach the PUB (the probes are filtered out below).
+	for {
+		require.NoError(t, pub.Send(ctx, []byte("probe")))
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+		_, err := sub.Recv(rctx)
+		cancel()
+		if err == nil {
+			break
+		}
+	}
+
+	st, err := zmqstream.New(sub)
+	require.NoError(t, err)
+	k, err := zmqsink.New(push, zmqsink.WithCloseSocket(false))
+	require.NoError(t, err)
+	var seen int
+	all := make(chan struct{})
+	obs := st.Observable().
+		Filter(func(v any) bool { return string(asMsg(t, v)[0]) != "probe" }).
+		Map(func(_ context.Context, v any) (any, error) {
+			if seen++; seen == ticks {
+				close(all)
+			}
+			return asMsg(t, v)[0], nil
+		}).
+		BufferWithTime(rxgo.WithDuration(time.Hour)).
+		Map(func(_ context.Context, v any) (any, error) {
+			var frames [][]byte
+			for _, f := range v.([]any) {
+				frames = append(frames, f.([]byte))
+			}
+			return frames, nil
+		})
+	fwd := make(chan error, 1)
+	go func() { fwd <- zmqsink.Forward(ctx, obs, k) }()
+
+	for i := range ticks {
+		require.NoError(t, pub.Send(ctx, []byte(strconv.Itoa(i))))
+	}
+	select {
+	case <-all:
+	case <-ctx.Done():
+		t.Fatal("the stream did not receive every tick")
+	}
+	require.NoError(t, st.Shutdown(ctx))
+	require.NoError(t, <-fwd, "Forward ends when the stream completes")
+	require.NoError(t, k.Close(ctx))
+
+	var got []string
+	for len(got) < ticks {
+		m, err := pull.Recv(ctx)
+		require.NoError(t, err, "received %d of %d ticks", len(got), ticks)
+		for _, f := range m {
+			got = append(got, string(f))
+		}
+	}
+	for i, s := range got {
+		require.Equal(t, strconv.Itoa(i), s)
+	}
+	require.NoError(t, st.Err())
 }

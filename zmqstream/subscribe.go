@@ -240,7 +240,7 @@ func (c *core[T]) fanOut() {
 		}
 		v, err := c.next(rctx)
 		if err != nil {
-			if rctx.Err() != nil && c.ctx.Err() == nil {
+			if rctx.Err() != nil && c.recv.Err() == nil {
 				continue // the subscribers left
 			}
 			_ = c.ended(err)
@@ -279,7 +279,7 @@ func (c *core[T]) waitSubscribers(cur context.Context) context.Context {
 			return nil
 		case len(c.subs) > 0:
 			if c.subsCancel == nil {
-				cur, c.subsCancel = context.WithCancel(c.ctx)
+				cur, c.subsCancel = context.WithCancel(c.recv)
 			}
 			c.mu.Unlock()
 			return cur
@@ -287,7 +287,7 @@ func (c *core[T]) waitSubscribers(cur context.Context) context.Context {
 		c.mu.Unlock()
 		select {
 		case <-c.subsSignal:
-		case <-c.ctx.Done():
+		case <-c.recv.Done(): // Close or Shutdown
 			return nil
 		}
 	}
