@@ -3,6 +3,7 @@ package zmqsink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -63,10 +64,11 @@ type Sink struct {
 	dropErrs    []error    // their distinct causes, at most maxDropErrs
 	omitted     int        // per-message failures counted but not kept
 
-	accepted uint64
-	sent     uint64
-	ndropped uint64
-	failed   uint64
+	accepted  uint64
+	sent      uint64
+	ndropped  uint64
+	failed    uint64
+	abandoned uint64 // the newest accepted messages, left unsent by Close (part of failed)
 }
 
 // flusher is a Flush or Close waiting until target messages have been resolved.
@@ -389,8 +391,10 @@ func (k *Sink) removeFlusherLocked(f *flusher) {
 // the messages left unsent by it (the first Flush or Close takes them; later calls
 // return the failure alone, as Err does). If ctx is done first it returns
 // context.Cause(ctx) and changes nothing: the messages stay queued. After Close it
-// returns ErrClosed. Goroutine-safe; messages accepted while Flush waits may be sent
-// before it returns, but Flush does not wait for them.
+// returns ErrClosed, and so does a Flush that was waiting when Close gave up on some
+// of its messages (Close's *SendError carries them). Goroutine-safe; messages
+// accepted while Flush waits may be sent before it returns, but Flush does not wait
+// for them.
 func (k *Sink) Flush(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -413,8 +417,9 @@ func (k *Sink) Flush(ctx context.Context) error {
 			return context.Cause(ctx)
 		}
 	}
-	if k.err == nil && k.doneLocked() < target {
-		return ErrClosed // Close gave up on them; its *SendError carries them
+	if k.err == nil && k.doneLocked()-k.abandoned < target {
+		// Close gave up on some of them (the newest); its *SendError carries them.
+		return fmt.Errorf("%w: Close left %d message(s) unsent", ErrClosed, k.abandoned)
 	}
 	return k.reportLocked(nil, nil)
 }
@@ -505,6 +510,7 @@ func (k *Sink) Close(ctx context.Context) error {
 	left = k.q.popN(left, k.q.len())
 	k.used -= len(left)
 	k.failed += uint64(len(left))
+	k.abandoned = uint64(len(left))
 	k.finished = true
 	k.wakeFlushersLocked(true)
 	report := k.reportLocked(left, expired)

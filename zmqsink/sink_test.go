@@ -349,6 +349,35 @@ func TestCloseExpired(t *testing.T) {
 	require.ErrorIs(t, context.Cause(k.Context()), zmqsink.ErrClosed)
 }
 
+// TestFlushWhenCloseGivesUp: a Flush waiting when Close runs out of time must not
+// report success for the messages Close gave up on; messages sent before stay
+// reported as sent.
+func TestFlushWhenCloseGivesUp(t *testing.T) {
+	c := zmqtest.NewContext(t)
+	push, _ := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+	k := newSink(t, push)
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+	const n = 30
+	for i := range n {
+		require.NoError(t, k.Send(ctx, seq(uint64(i))))
+	}
+	eventually(t, 5*time.Second, func() bool { return k.Stats().Queued == n }, "all queued")
+	flushed := make(chan error, 1)
+	go func() { flushed <- k.Flush(ctx) }()
+	eventually(t, 5*time.Second, func() bool { return len(flushed) == 0 }, "Flush waits")
+	time.Sleep(10 * time.Millisecond)
+
+	expired, cancel := context.WithTimeout(ctx, -time.Second)
+	defer cancel()
+	var se *zmqsink.SendError
+	require.ErrorAs(t, k.Close(expired), &se)
+	require.Len(t, se.Messages, n)
+	err := <-flushed
+	require.Error(t, err, "Flush claimed the messages Close gave up on were handed to libzmq")
+	require.ErrorIs(t, err, zmqsink.ErrClosed)
+	require.Contains(t, err.Error(), "30")
+}
+
 // TestFlushHonoursContext: Flush waits for the hand-off, returns the context's cause
 // when it ends first, and loses nothing by it.
 func TestFlushHonoursContext(t *testing.T) {
