@@ -68,10 +68,10 @@ type core[T any] struct {
 	// cause errShutdown) by Shutdown, which stops taking without cancelling the consumer.
 	recv       context.Context
 	recvCancel context.CancelCauseFunc
-	limit      int64        // WithLimit: most items taken for delivery; 0 for no limit
-	taken      atomic.Int64 // items taken and not put back; counted only with a limit
-	done   chan struct{}  // closed once stopped and no consumer activity is left
-	wg     sync.WaitGroup // goroutines the stream owns; Close waits for them
+	limit      int64          // WithLimit: most items taken for delivery; 0 for no limit
+	taken      atomic.Int64   // items taken and not put back; counted only with a limit
+	done       chan struct{}  // closed once stopped and no consumer activity is left
+	wg         sync.WaitGroup // goroutines the stream owns; Close waits for them
 
 	hasPending atomic.Bool // len(pending) > 0, read without the lock on the hot path
 
