@@ -21,6 +21,7 @@ import (
 // number of goroutines may Send and Recv on one socket at once; each message is sent
 // whole, never interleaved. The frames may be reused once Send returns.
 func (s *Socket) Send(ctx context.Context, frames ...[]byte) error {
+	mustContext(ctx, "Send")
 	if len(frames) == 0 {
 		return ErrNoFrames
 	}
@@ -110,7 +111,7 @@ func (s *Socket) sendLocked(frames [][]byte) (again bool, err error) {
 				if isEAGAIN(err) {
 					return true, nil
 				}
-				return false, opError("send", "", err)
+				return false, sockError(s.typ, "send", "", err)
 			}
 			return false, s.abandonLocked(frames[i:], err)
 		}
@@ -148,6 +149,7 @@ func (s *Socket) abandonLocked(rest [][]byte, cause error) error {
 // Cost: one lock plus libzmq's receive per frame; the frames are fresh copies owned by
 // the caller.
 func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
+	mustContext(ctx, "Recv")
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
@@ -195,7 +197,7 @@ func (s *Socket) recvLocked() (msg [][]byte, again bool, err error) {
 		if isEAGAIN(err) {
 			return nil, true, nil
 		}
-		return nil, false, opError("recv", "", err)
+		return nil, false, sockError(s.typ, "recv", "", err)
 	}
 	msg = [][]byte{frame}
 	for {
@@ -220,12 +222,18 @@ func (s *Socket) recvLocked() (msg [][]byte, again bool, err error) {
 // done (context.Cause(ctx)) or the socket is closed (ErrClosed), parking in the
 // netpoller like Recv. It takes nothing: with several receivers another goroutine may
 // take the message first. Goroutine-safe. For layers that schedule their own receives.
-func (s *Socket) WaitReadable(ctx context.Context) error { return s.waitReady(ctx, dirIn) }
+func (s *Socket) WaitReadable(ctx context.Context) error {
+	mustContext(ctx, "WaitReadable")
+	return s.waitReady(ctx, dirIn)
+}
 
 // WaitWritable is WaitReadable for sending (ZMQ_EVENTS reports POLLOUT): it blocks
 // until a Send would not block, ctx is done or the socket is closed, and sends nothing.
 // PUB, XPUB and ROUTER always report writable. Goroutine-safe.
-func (s *Socket) WaitWritable(ctx context.Context) error { return s.waitReady(ctx, dirOut) }
+func (s *Socket) WaitWritable(ctx context.Context) error {
+	mustContext(ctx, "WaitWritable")
+	return s.waitReady(ctx, dirOut)
+}
 
 func (s *Socket) waitReady(ctx context.Context, d dir) error {
 	if ctx.Err() != nil {
@@ -249,5 +257,13 @@ func (s *Socket) waitReady(ctx context.Context, d dir) error {
 		if err := s.waitLocked(ctx, d, &a); err != nil {
 			return err
 		}
+	}
+}
+
+// mustContext panics, naming the call, when ctx is nil, as the standard library does
+// (a nil ctx is a programming error, never a runtime condition).
+func mustContext(ctx context.Context, call string) {
+	if ctx == nil {
+		panic("zmqevented: " + call + " with a nil context.Context")
 	}
 }

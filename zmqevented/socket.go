@@ -90,7 +90,7 @@ func newSocket(raw *zmq4.Socket, t zmq4.Type, o options, c *Context) (*Socket, e
 	}
 	for _, so := range o.sockopts {
 		if err := so.set(raw); err != nil {
-			return fail(opError("set "+so.name, "", err))
+			return fail(sockError(t, "set "+so.name, "", err))
 		}
 	}
 	file, err := pollFile(raw, t.String())
@@ -155,8 +155,13 @@ func (s *Socket) endpointOp(op, endpoint string, fn func(*zmq4.Socket, string) e
 	if s.closed {
 		return ErrClosed
 	}
+	if op == "connect" {
+		if err := checkConnect(endpoint); err != nil {
+			return err
+		}
+	}
 	if err := fn(s.raw, endpoint); err != nil {
-		return opError(op, endpoint, err)
+		return sockError(s.typ, op, endpoint, err)
 	}
 	s.log.Debug(op, zap.String("endpoint", endpoint))
 	return nil

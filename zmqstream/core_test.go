@@ -746,7 +746,9 @@ func TestShutdown(t *testing.T) {
 			var batches [][]any
 			for it := range items {
 				require.NoError(t, it.E)
-				batches = append(batches, it.V.([]any))
+				batch, ok := it.V.([]any)
+				require.True(t, ok)
+				batches = append(batches, batch)
 			}
 			require.Equal(t, [][]any{{0, 1, 2, 3, 4}}, batches)
 		})

@@ -766,9 +766,11 @@ func TestShutdownFlushesPipeline(t *testing.T) {
 		}).
 		BufferWithTime(rxgo.WithDuration(time.Hour)).
 		Map(func(_ context.Context, v any) (any, error) {
-			var frames [][]byte
-			for _, f := range v.([]any) {
-				frames = append(frames, f.([]byte))
+			batch, _ := v.([]any)
+			frames := make([][]byte, 0, len(batch))
+			for _, f := range batch {
+				b, _ := f.([]byte)
+				frames = append(frames, b)
 			}
 			return frames, nil
 		})
