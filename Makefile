@@ -8,7 +8,7 @@ FUZZTIME      ?= 20s
 
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build test race lint fmt bench bench-quick bench-micro examples fuzz cover stress
+.PHONY: help deps build test race lint fmt bench bench-quick bench-chart bench-micro examples fuzz cover stress
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,6 +41,9 @@ bench: deps ## run the comparison suite (the main job); writes bench/results/
 bench-quick: deps ## the suite's quick subset (a smoke test: fails on errors, never on speed)
 	$(MAKE) -C bench/clib
 	$(GO) run ./bench/cmd/zmqbench -quick -out $${TMPDIR:-/tmp}/zmqasync-bench-quick $(BENCH_FLAGS)
+
+bench-chart: ## redraw bench/results from its latest.json (measures nothing); a PNG preview in $TMPDIR
+	$(GO) run ./bench/cmd/zmqbench -replot bench/results/latest.json -png $${TMPDIR:-/tmp}/zmqasync-throughput-ratios.png >/dev/null
 
 bench-micro: deps ## go test microbenchmarks (allocations per message per layer)
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/...

@@ -6,7 +6,8 @@
 //
 // Usage:
 //
-//	go run ./bench/cmd/zmqbench [-quick] [-filter REGEXP] [-reps N] [-target D] [-out DIR] [-list]
+//	go run ./bench/cmd/zmqbench [-quick] [-filter REGEXP] [-reps N] [-target D] [-out DIR] [-png FILE] [-list]
+//	go run ./bench/cmd/zmqbench -replot DIR/latest.json [-out DIR] [-png FILE]
 //
 // Every scenario runs in this process; rows that need another process (the C program,
 // the pyzmq peer) are child processes it starts and kills on error or Ctrl-C. Rows are
@@ -14,7 +15,8 @@
 // about -target), then each repetition runs every row once, in alternating order, and
 // ratios are taken repetition by repetition against the baseline: the quoted figure
 // is the median, with min–max. Exit status: 0, 1 if any row failed, 2 for bad flags,
-// 130 when interrupted. The program never fails because of speed.
+// 130 when interrupted. The program never fails because of speed. -replot measures
+// nothing: it reports an earlier run's latest.json again (`make bench-chart`).
 package main
 
 import (
@@ -42,6 +44,8 @@ func run() int {
 		target = flag.Duration("target", 0, "wall time one repetition aims for (default 300ms; 60ms with -quick)")
 		out    = flag.String("out", "", "write latest.json, latest.md and "+chartFile+" to this directory")
 		list   = flag.Bool("list", false, "list the scenarios and rows that would run, then exit")
+		replot = flag.String("replot", "", "measure nothing: read this latest.json and write the table, latest.md, latest.json and the chart again\n(to -out, by default the file's directory), as this program reports them")
+		png    = flag.String("png", "", "also draw the chart as a PNG to this path (a preview; latest.md links the SVG)")
 
 		childIdle    = flag.String(childIdleFlag, "", "internal: measure this row's idle sockets and print JSON (the idle scenario runs each row so)")
 		childSockets = flag.Int(childSocketsFlag, 0, "internal: the number of sockets for -"+childIdleFlag)
@@ -75,6 +79,9 @@ func run() int {
 	}
 	if *childIdle != "" {
 		return runIdleChild(context.Background(), *childIdle, *childSockets)
+	}
+	if *replot != "" {
+		return replotResults(*replot, *out, *png)
 	}
 	repoRoot = findRepoRoot()
 	rows := sortedRows()
@@ -115,11 +122,8 @@ func run() int {
 		fmt.Fprintf(os.Stderr, "zmqbench: writing the table: %v\n", err)
 		return 1
 	}
-	if *out != "" {
-		if err := writeOutputs(*out, res); err != nil {
-			fmt.Fprintf(os.Stderr, "zmqbench: writing %s: %v\n", *out, err)
-			return 1
-		}
+	if code := writeFiles(*out, *png, res); code != 0 {
+		return code
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -127,6 +131,42 @@ func run() int {
 		return 130
 	case len(res.Errors) > 0:
 		return 1
+	}
+	return 0
+}
+
+// replotResults reports the run in the JSON file at path again, measuring nothing.
+func replotResults(path, out, png string) int {
+	res, err := readResults(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zmqbench: -replot: %v\n", err)
+		return 1
+	}
+	refresh(res)
+	if err := writeText(os.Stdout, res); err != nil {
+		fmt.Fprintf(os.Stderr, "zmqbench: writing the table: %v\n", err)
+		return 1
+	}
+	if out == "" {
+		out = filepath.Dir(path)
+	}
+	return writeFiles(out, png, res)
+}
+
+// writeFiles writes the -out directory's files (when out is set) and the -png preview
+// (when png is set), and returns the exit status.
+func writeFiles(out, png string, res *Results) int {
+	if out != "" {
+		if err := writeOutputs(out, res); err != nil {
+			fmt.Fprintf(os.Stderr, "zmqbench: writing %s: %v\n", out, err)
+			return 1
+		}
+	}
+	if png != "" {
+		if _, err := writeChart(png, res); err != nil {
+			fmt.Fprintf(os.Stderr, "zmqbench: writing %s: %v\n", png, err)
+			return 1
+		}
 	}
 	return 0
 }
