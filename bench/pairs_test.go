@@ -210,7 +210,7 @@ func (p *rawPair) close(tb testing.TB) {
 // sendingPair is a raw pebbe context with a bound PULL and a connected PUSH on which a
 // goroutine sends messages of one size as fast as libzmq takes them (HWMs of 1000 each
 // side) until stop: the sender of the suites that time a receiving layer (zmqstream,
-// zmqfuture.Recv) against a raw PULL loop, the same in every variant, so that only the
+// reqrep.Recv) against a raw PULL loop, the same in every variant, so that only the
 // receiving end differs. The PUSH's send timeout of 10 ms makes a send blocked on a
 // full pipe give up now and then, so that the sender sees stop once the receiver has
 // stopped.

@@ -10,16 +10,17 @@ import (
 
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
+	"github.com/zmqasync/zmqasync/zmqfuture/reqrep"
 )
 
-// Request rate of zmqfuture.Requester against raw pebbe/zmq4 REQ/REP, and the
+// Request rate of reqrep.Requester against raw pebbe/zmq4 REQ/REP, and the
 // cost of a Recv future against a raw receive loop, each beside its raw twin
 // in the same run:
 //
 //	BenchmarkRequester/tcp/inflight=64   Requester, 64 requests in flight, ROUTER echo server
 //	BenchmarkRequester/tcp/inflight=1    the same, one request at a time (latency)
 //	BenchmarkRequester/tcp/raw-REQ-REP   raw pebbe REQ → REP, sequential round trips
-//	BenchmarkRecvFuture/inproc/16B/future      zmqfuture.Recv(ctx, pull).Await(ctx) per message
+//	BenchmarkRecvFuture/inproc/16B/future      reqrep.Recv(ctx, pull).Await(ctx) per message
 //	BenchmarkRecvFuture/inproc/16B/zmqevented  the layer below: pull.Recv(ctx) per message
 //	BenchmarkRecvFuture/inproc/16B/raw         raw pebbe PULL RecvBytes loop
 //
@@ -81,7 +82,7 @@ func reqBenchRequester(b *testing.B, window int) {
 	if err := dealer.Connect(ep); err != nil {
 		b.Fatal(err)
 	}
-	r, err := zmqfuture.NewRequester(dealer, zmqfuture.WithMaxInFlight(window))
+	r, err := reqrep.NewRequester(dealer, reqrep.WithMaxInFlight(window))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func BenchmarkRecvFuture(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(reqBenchBody)
 		for b.Loop() {
-			msg, err := zmqfuture.Recv(ctx, pull).Await(ctx)
+			msg, err := reqrep.Recv(ctx, pull).Await(ctx)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -3,6 +3,8 @@ package zmqfuture
 import (
 	"context"
 	"sync/atomic"
+
+	"github.com/zmqasync/zmqasync/internal/ctxerr"
 )
 
 // Map returns a future that settles with fn(v) once f succeeds with v, or
@@ -459,7 +461,7 @@ func (g *group[T, R]) ctxDone(ctx context.Context) {
 	if !g.claim() {
 		return
 	}
-	err := ctxErr(ctx)
+	err := ctxerr.Of(ctx)
 	g.cancelInputs(err)
 	run(g.dst.publish(Result[R]{Err: err}, true))
 }

@@ -3,10 +3,10 @@
 // [Map], [Then], [Recover], [All], [AllSettled], [Race], [Any] and
 // [WithTimeout].
 //
-// The core needs no socket and is useful on its own. The same package also
-// holds socket futures ([Recv], [Send] and [Request] on a zmqevented socket)
-// and a [Requester] that keeps many requests in flight on one DEALER socket;
-// they are built on this core.
+// It is pure Go: it needs no socket and builds without cgo. Futures over
+// zmqevented sockets and the pipelined Requester live in the sub-package
+// [github.com/zmqasync/zmqasync/zmqfuture/reqrep], built on this package's
+// public API alone.
 //
 //	f := zmqfuture.Go(ctx, func(ctx context.Context) (int, error) {
 //		return compute(ctx)
@@ -53,73 +53,6 @@
 // golang.org/x/sync/errgroup): they crash the program with the original
 // stack.
 //
-// # Socket futures
-//
-// [Recv], [Send] and [Request] turn one operation on a [zmqevented.Socket]
-// into a future. When the operation can complete at once (a message is
-// queued, libzmq takes the message) the future is settled before the call
-// returns and no goroutine is started; otherwise one goroutine owned by the
-// future makes the blocking call with a context that [Future.Cancel]
-// cancels, and ends when the call returns. A Recv or Send that fails
-// because it was cancelled has taken or sent nothing: the message stays in
-// the socket for the next reader (one that completed first wins and
-// succeeds). A REQ socket alternates strictly between send and receive, so
-// a Request cancelled while it awaits its reply leaves the socket awaiting
-// it (see [Request]); use a [Requester], or a fresh socket per abandoned
-// request.
-//
-// # Requester and its wire format
-//
-// A [Requester] keeps many requests in flight on one DEALER socket, which
-// it owns from [NewRequester] until [Requester.Close]; one goroutine of its
-// own receives the replies and completes each request's future, whatever
-// order they come in, so the continuations of those futures run on it and
-// must not block (nor call Request or Close, see [Requester.Request]).
-// Close fails the requests in flight with [ErrClosed].
-//
-// A Requester watches its socket's connections with libzmq's socket
-// monitor, so that no request waits for a reply from a peer that is gone.
-// When a peer's connection goes away (the server process died, say), the
-// replies that had already arrived are delivered, then every request still
-// pending fails at once with [ErrPeerLost] (all of them: a DEALER cannot
-// tell which peer holds which request). Later requests wait for a peer as
-// usual, libzmq reconnecting by itself. With [WithRetryOnDisconnect] the
-// pending requests are instead sent again once a peer is connected, up to a
-// limit, which gives at-least-once semantics. A peer that vanishes without
-// closing its connection is noticed only through ZMQ heartbeats or TCP
-// keepalives, and inproc connections report no disconnects: ctx and
-// [WithRequestTimeout] remain the last bound on every request. The format is
-// ZeroMQ's request-reply envelope with a correlation frame in it, the
-// layout libzmq's ZMQ_REQ_CORRELATE uses, so a server in any language can
-// answer:
-//
-//	DEALER sends     [correlation, "", body…]
-//	ROUTER receives  [peer, correlation, "", body…]
-//	ROUTER replies   [peer, correlation, "", reply…]
-//	DEALER receives  [correlation, "", reply…]  → the future's value is [reply…]
-//
-// The correlation frame is 9 bytes: 0x5A (the format's magic and version),
-// then the request's ID as a big-endian uint64. IDs are consecutive from a
-// random start for each Requester and never reused by it. "" is an empty
-// frame, the delimiter; the body has at least one frame, the reply may have
-// none. A server needs no knowledge of the correlation frame: it echoes the
-// envelope, every frame up to and including the first empty one, byte for
-// byte, then appends its reply, as every ROUTER-based server following the
-// ZeroMQ guide does. A REP socket does this by itself, so a plain REP server
-// answers correctly (one request at a time), and ROUTER-DEALER proxies
-// (zmq_proxy) pass the format through, each hop adding and removing its own
-// identity frame. Replies may be sent in any order.
-//
-// A reply that is not in this format (fewer than two frames, a correlation
-// frame of another length or magic, a non-empty second frame) is dropped,
-// counted in [Stats].Malformed and logged at warn level. A well-formed reply
-// whose request is no longer pending (cancelled, timed out, failed with
-// ErrPeerLost, already answered, or never sent by this Requester) is dropped
-// and counted in [Stats].Dropped; it is never delivered to another request.
-// A request sent again after a disconnect keeps its correlation ID, so
-// whichever of its replies comes first completes it and a duplicate is
-// dropped the same way.
-//
 // # Errors
 //
 // A failed future reports the error of its work unchanged. Cancellation
@@ -130,14 +63,7 @@
 // cause. [WithTimeout] fails with [ErrTimeout], which matches
 // [context.DeadlineExceeded]. [Race] and [Any] over no futures fail with
 // [ErrNoFutures]; an Any whose inputs all failed fails with an
-// [*AggregateError] that wraps every failure. Socket futures report the
-// socket's errors unchanged ([zmqevented.ErrClosed], *zmqevented.OpError,
-// …) and context.Cause of their context; a [Requester]'s requests fail with
-// [ErrClosed] after Close (it matches zmqevented.ErrClosed), with the
-// socket's error if the socket fails, with [ErrTimeout] when
-// [WithRequestTimeout] runs out, and with an error matching [ErrPeerLost]
-// (naming the endpoint) when their peer's connection went away. The wrong
-// socket type is [ErrSocketType]. Sentinel messages start with
+// [*AggregateError] that wraps every failure. Sentinel messages start with
 // "zmqfuture: " and are frozen; compare errors with [errors.Is]. A nil
 // *Future passed to a function of this package panics, as calling a method
 // on it would; a nil future returned by a Then function is reported as

@@ -78,22 +78,6 @@ func (e *AggregateError) Error() string {
 // find each of them.
 func (e *AggregateError) Unwrap() []error { return e.Errs }
 
-// ctxErr is the error a wait bounded by a done ctx returns: context.Cause(ctx)
-// when it matches ctx.Err() (always so without a custom cause), otherwise an
-// error wrapping both, so errors.Is finds context.Canceled or
-// context.DeadlineExceeded and the cause alike.
-func ctxErr(ctx context.Context) error {
-	err := ctx.Err()
-	cause := context.Cause(ctx)
-	if cause == nil || err == nil || errors.Is(cause, err) {
-		if cause == nil {
-			return err
-		}
-		return cause
-	}
-	return fmt.Errorf("%w: %w", err, cause)
-}
-
 // canceledBy is the cause with which the rest of an [All] are cancelled when
 // err made it fail: it matches ErrCanceled (and so context.Canceled) and err.
 func canceledBy(err error) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+
+	"github.com/zmqasync/zmqasync/internal/ctxerr"
 )
 
 // Result is the outcome of a settled [Future]: Value when Err is nil,
@@ -178,7 +180,7 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	}
 	if ctx.Err() != nil {
 		var zero T
-		return zero, ctxErr(ctx)
+		return zero, ctxerr.Of(ctx)
 	}
 	done := f.Done()
 	ctxDone := ctx.Done()
@@ -193,7 +195,7 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 		case <-done: // both ready: the result wins
 		default:
 			var zero T
-			return zero, ctxErr(ctx)
+			return zero, ctxerr.Of(ctx)
 		}
 	}
 	return f.res.Value, f.res.Err
@@ -386,6 +388,8 @@ func run(w *waiter) {
 type Promise[T any] struct {
 	f Future[T]
 
+	onCancel func(cause error) // NewPromiseFunc; nil for NewPromise
+
 	// Guarded by f.mu; made on the first call to Context.
 	ctx  context.Context // the promise's lifetime context, exposed by Context
 	stop context.CancelCauseFunc
@@ -398,6 +402,19 @@ type Promise[T any] struct {
 func NewPromise[T any]() *Promise[T] {
 	p := &Promise[T]{}
 	p.f.owner = p
+	return p
+}
+
+// NewPromiseFunc returns a pending promise, as NewPromise, whose producer is told of a
+// cancellation synchronously: when [Future.Cancel] (or a combinator, or a context
+// bridge) cancels the pending future, onCancel(cause) runs once, on the cancelling
+// goroutine, before the future fails with cause and before its continuations run. It
+// is for producers that must release what a request holds (a slot, a table entry) the
+// moment it is no longer wanted; onCancel must be short and must not block, and it
+// never runs after Resolve or Reject won.
+func NewPromiseFunc[T any](onCancel func(cause error)) *Promise[T] {
+	p := NewPromise[T]()
+	p.onCancel = onCancel
 	return p
 }
 
@@ -469,9 +486,15 @@ func (p *Promise[T]) cause() error {
 }
 
 // cancel is Cancel on the promise's future: it fails at once with cause
-// (the walk in Cancel publishes it).
-func (p *Promise[T]) cancel(error) (stepper, bool) {
-	return nil, p.f.claim()
+// (the walk in Cancel publishes it), after onCancel.
+func (p *Promise[T]) cancel(cause error) (stepper, bool) {
+	if !p.f.claim() {
+		return nil, false
+	}
+	if p.onCancel != nil {
+		p.onCancel(cause)
+	}
+	return nil, true
 }
 
 // promiseContext cancels the promise's Context when its future settles.

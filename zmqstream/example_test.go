@@ -12,6 +12,7 @@ import (
 
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
+	"github.com/zmqasync/zmqasync/zmqfuture/reqrep"
 	"github.com/zmqasync/zmqasync/zmqstream"
 )
 
@@ -100,7 +101,7 @@ func ExampleStream_Observable() {
 }
 
 // A proxy in ten lines: a ROUTER's requests, each forwarded to a backend through a
-// zmqfuture.Requester (many in flight, replies matched), the replies sent back to the
+// reqrep.Requester (many in flight, replies matched), the replies sent back to the
 // client that asked.
 func ExampleFlatMapFuture() {
 	ctx := context.Background()
@@ -122,7 +123,7 @@ func ExampleFlatMapFuture() {
 	}()
 	dealer := must(zctx.NewSocket(zmq4.DEALER))
 	check(dealer.Connect("inproc://example-backend"))
-	requester := must(zmqfuture.NewRequester(dealer))
+	requester := must(reqrep.NewRequester(dealer))
 	defer requester.Close()
 
 	frontend := must(zctx.NewSocket(zmq4.ROUTER))

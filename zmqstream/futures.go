@@ -31,7 +31,7 @@ import (
 //
 // fn runs on that goroutine, one call at a time, never under a lock of this package.
 // While it runs, the Observable emits no result and takes no item from obs.
-// So fn may block — zmqfuture.Requester.Request, for one, waits while MaxInFlight
+// So fn may block — reqrep.Requester.Request, for one, waits while MaxInFlight
 // requests are pending — but it then delays the next items and the results of the
 // futures already made; it must not wait for this Observable's own results (that
 // would never end), and it must return when its ctx is done: that ctx is cancelled

@@ -22,7 +22,7 @@ import (
 
 	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
-	"github.com/zmqasync/zmqasync/zmqfuture"
+	"github.com/zmqasync/zmqasync/zmqfuture/reqrep"
 )
 
 var (
@@ -151,7 +151,7 @@ func client(ctx context.Context, zctx *zmqevented.Context, id int) (err error) {
 	}
 	for i := 1; i <= *requests; i++ {
 		body := fmt.Sprintf("client %d request %d", id, i)
-		reply, err := zmqfuture.Request(ctx, req, []byte(body)).Await(ctx)
+		reply, err := reqrep.Request(ctx, req, []byte(body)).Await(ctx)
 		if err != nil {
 			return fmt.Errorf("%s: %w", body, err)
 		}

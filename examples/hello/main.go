@@ -1,5 +1,5 @@
 // Hello is ZeroMQ's "hello world" written with futures: a REQ client sends "Hello N"
-// with zmqfuture.Request (turned into a string by Map, bounded by WithTimeout) and a
+// with reqrep.Request (turned into a string by Map, bounded by WithTimeout) and a
 // REP server answers "World N". Server and client run in one process over TCP on a
 // port the system picks, or as two processes with -role (the server prints its
 // endpoint, the client is given it); the server answers -n requests and exits, and
@@ -24,6 +24,7 @@ import (
 	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
+	"github.com/zmqasync/zmqasync/zmqfuture/reqrep"
 )
 
 var (
@@ -123,7 +124,7 @@ func client(ctx context.Context, zctx *zmqevented.Context, endpoint string) (err
 		hello := fmt.Sprintf("Hello %d", i)
 		// Request starts the round trip and returns at once; Map turns the reply into
 		// a string; WithTimeout gives up (and cancels the request) after -timeout.
-		reply := zmqfuture.Map(zmqfuture.Request(ctx, req, []byte(hello)),
+		reply := zmqfuture.Map(reqrep.Request(ctx, req, []byte(hello)),
 			func(msg [][]byte) (string, error) { return string(msg[0]), nil })
 		world, err := zmqfuture.WithTimeout(reply, *timeout).Await(ctx)
 		if err != nil {

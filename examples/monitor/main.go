@@ -22,7 +22,7 @@ import (
 
 	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
-	"github.com/zmqasync/zmqasync/zmqfuture"
+	"github.com/zmqasync/zmqasync/zmqfuture/reqrep"
 	"github.com/zmqasync/zmqasync/zmqstream"
 )
 
@@ -128,7 +128,7 @@ func comeAndGo(ctx context.Context, zctx *zmqevented.Context, endpoint string) e
 		if err := peer.Connect(endpoint); err != nil {
 			return err
 		}
-		if _, err := zmqfuture.Request(ctx, peer, []byte("ping")).Await(ctx); err != nil {
+		if _, err := reqrep.Request(ctx, peer, []byte("ping")).Await(ctx); err != nil {
 			return fmt.Errorf("peer %d: %w", i, err)
 		}
 		if len(connected) == 2 {

@@ -1,5 +1,5 @@
 // Rpc compares two clients making -n requests to the same ROUTER server over TCP:
-// a zmqfuture.Requester, which keeps up to -inflight requests in flight on one
+// a reqrep.Requester, which keeps up to -inflight requests in flight on one
 // DEALER socket and matches each reply to its request's future whatever order the
 // replies come in, and a REQ socket that waits for each reply before sending the
 // next request. The server is -handlers goroutines on one ROUTER socket, so replies
@@ -29,11 +29,12 @@ import (
 	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
 	"github.com/zmqasync/zmqasync/zmqfuture"
+	"github.com/zmqasync/zmqasync/zmqfuture/reqrep"
 )
 
 var (
 	requests = flag.Int("n", 2000, "requests per client")
-	inFlight = flag.Int("inflight", zmqfuture.DefaultMaxInFlight, "the Requester's maximum of requests in flight")
+	inFlight = flag.Int("inflight", reqrep.DefaultMaxInFlight, "the Requester's maximum of requests in flight")
 	handlers = flag.Int("handlers", 4, "server goroutines")
 	timeout  = flag.Duration("timeout", 30*time.Second, "give up after this long")
 )
@@ -136,7 +137,7 @@ func pipelinedClient(ctx context.Context, zctx *zmqevented.Context, endpoint str
 	if err := dealer.Connect(endpoint); err != nil {
 		return errors.Join(err, dealer.Close())
 	}
-	r, err := zmqfuture.NewRequester(dealer, zmqfuture.WithMaxInFlight(*inFlight))
+	r, err := reqrep.NewRequester(dealer, reqrep.WithMaxInFlight(*inFlight))
 	if err != nil {
 		return errors.Join(err, dealer.Close())
 	}
@@ -171,7 +172,7 @@ func reqClient(ctx context.Context, zctx *zmqevented.Context, endpoint string) (
 		return err
 	}
 	for i := range *requests {
-		reply, err := zmqfuture.Request(ctx, req, []byte(strconv.Itoa(i))).Await(ctx)
+		reply, err := reqrep.Request(ctx, req, []byte(strconv.Itoa(i))).Await(ctx)
 		if err != nil {
 			return err
 		}

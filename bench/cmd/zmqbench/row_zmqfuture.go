@@ -8,6 +8,7 @@ import (
 	"github.com/pebbe/zmq4"
 
 	"github.com/zmqasync/zmqasync/zmqfuture"
+	"github.com/zmqasync/zmqasync/zmqfuture/reqrep"
 )
 
 // The zmqfuture rows. Like every layered row they change one end of the raw baseline's
@@ -16,10 +17,10 @@ import (
 // receiver, and the Requester talks to rawRow's REP echo server. So a ratio to raw
 // pebbe is the cost of the one layer under test.
 
-// futureRecvRow receives each message through a zmqfuture.Recv future.
+// futureRecvRow receives each message through a reqrep.Recv future.
 type futureRecvRow struct{}
 
-// requesterRow is zmqfuture.Requester with spec.InFlight requests outstanding.
+// requesterRow is reqrep.Requester with spec.InFlight requests outstanding.
 type requesterRow struct{}
 
 func init() {
@@ -31,7 +32,7 @@ func (futureRecvRow) Key() string  { return keyFutureRecv }
 func (futureRecvRow) Name() string { return "zmqfuture Recv futures" }
 func (futureRecvRow) About() string {
 	return "The raw baseline's sender (a goroutine calling pebbe SendBytes(b, 0), blocking) and, on the timing " +
-		"goroutine, zmqfuture.Recv(ctx, pull).Await(ctx) for every message, one future per message, on the " +
+		"goroutine, reqrep.Recv(ctx, pull).Await(ctx) for every message, one future per message, on the " +
 		"PULL handed to zmqevented (zmqevented.Wrap, same pebbe context): a future settled at once when a " +
 		"message is queued, else one goroutine waiting in zmqevented's Recv. Timed at the receiver, as raw."
 }
@@ -44,7 +45,7 @@ func (futureRecvRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 	}
 	ctx, pull := g.Ctx, g.Pull
 	s, err := timeLoop(sp.Count, func() error {
-		_, err := zmqfuture.Recv(ctx, pull).Await(ctx)
+		_, err := reqrep.Recv(ctx, pull).Await(ctx)
 		return err
 	})
 	if err != nil {
@@ -56,7 +57,7 @@ func (futureRecvRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 func (requesterRow) Key() string  { return keyRequester }
 func (requesterRow) Name() string { return "zmqfuture Requester" }
 func (requesterRow) About() string {
-	return "zmqfuture.NewRequester on a DEALER (a pebbe socket handed to zmqevented) keeping spec.InFlight (64) " +
+	return "reqrep.NewRequester on a DEALER (a pebbe socket handed to zmqevented) keeping spec.InFlight (64) " +
 		"requests of spec.Size (16) bytes outstanding: the timing goroutine awaits the oldest future and issues the next " +
 		"Request, and at the end awaits the ones still in flight, so the time covers exactly the counted " +
 		"requests, each answered. The server is the raw baseline's: a goroutine with a pebbe REP echoing " +
@@ -75,7 +76,7 @@ func (requesterRow) Rate(ctx context.Context, sp Spec) (Sample, error) {
 	if err != nil {
 		return Sample{}, err
 	}
-	r, err := zmqfuture.NewRequester(dealer, zmqfuture.WithMaxInFlight(window))
+	r, err := reqrep.NewRequester(dealer, reqrep.WithMaxInFlight(window))
 	if err != nil {
 		return Sample{}, errors.Join(err, dealer.Close(), rawClose(zc.zc, nil, rep))
 	}

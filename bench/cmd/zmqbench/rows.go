@@ -55,8 +55,8 @@ const (
 	keyPyZMQ      = "pyzmq"      // pyzmq zmq.asyncio, child process
 	keyC          = "c"          // C against libzmq, child process
 
-	keyFutureRecv       = "zmqfuture-recv"       // zmqfuture.Recv futures (row_zmqfuture.go)
-	keyRequester        = "zmqfuture-requester"  // zmqfuture.Requester, 64 in flight (row_zmqfuture.go)
+	keyFutureRecv       = "zmqfuture-recv"       // reqrep.Recv futures (row_zmqfuture.go)
+	keyRequester        = "zmqfuture-requester"  // reqrep.Requester, 64 in flight (row_zmqfuture.go)
 	keyStreamC          = "zmqstream-c"          // zmqstream Stream.C() (row_zmqstream.go)
 	keyStreamObservable = "zmqstream-observable" // zmqstream Stream.Observable() (row_zmqstream.go)
 	keySinkSend         = "zmqsink-send"         // zmqsink Sink.Send (row_zmqsink.go)

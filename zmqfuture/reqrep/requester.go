@@ -1,4 +1,4 @@
-package zmqfuture
+package reqrep
 
 import (
 	"context"
@@ -13,7 +13,9 @@ import (
 	"github.com/pebbe/zmq4"
 	"go.uber.org/zap"
 
+	"github.com/zmqasync/zmqasync/internal/ctxerr"
 	"github.com/zmqasync/zmqasync/zmqevented"
+	"github.com/zmqasync/zmqasync/zmqfuture"
 )
 
 // ErrClosed is the error of the requests a [Requester] had in flight when it
@@ -24,7 +26,7 @@ var ErrClosed error = closedError{}
 
 type closedError struct{}
 
-func (closedError) Error() string { return "zmqfuture: requester closed" }
+func (closedError) Error() string { return "reqrep: requester closed" }
 func (closedError) Unwrap() error { return zmqevented.ErrClosed }
 
 // ErrPeerLost is the error of the requests a [Requester] had pending when
@@ -33,10 +35,10 @@ func (closedError) Unwrap() error { return zmqevented.ErrClosed }
 // request pending at that moment fails, whichever peer it went to. With
 // [WithRetryOnDisconnect] only those already sent again as often as allowed
 // fail. The future's error wraps it and names the endpoint
-// ("zmqfuture: peer disconnected with the request pending: tcp://…");
+// ("reqrep: peer disconnected with the request pending: tcp://…");
 // compare with [errors.Is]. The server may have done the work, or may still
 // do it (see [Requester.Request]).
-var ErrPeerLost = errors.New("zmqfuture: peer disconnected with the request pending")
+var ErrPeerLost = errors.New("reqrep: peer disconnected with the request pending")
 
 // Requester keeps many requests in flight on one DEALER socket and matches
 // each reply to its request's future, in whatever order the replies come.
@@ -126,9 +128,9 @@ type Stats struct {
 	InFlight int
 }
 
-// call is one request in flight; it is the owner of its future.
+// call is one request in flight, the producer of its future.
 type call struct {
-	f  Future[[][]byte]
+	p  *zmqfuture.Promise[[][]byte]
 	r  *Requester
 	id uint64
 
@@ -136,7 +138,8 @@ type call struct {
 	// otherwise nil (kept out of line: a call is allocated per request).
 	rs *resendState
 
-	// Guarded by f.mu; released when the future settles.
+	mu            sync.Mutex
+	settled       bool               // the future settled: nothing more is kept
 	stop          func() bool        // unregisters the ctx bridge
 	cancelTimeout context.CancelFunc // releases the WithRequestTimeout context
 }
@@ -168,7 +171,7 @@ type call struct {
 // does not block.
 func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 	if s == nil {
-		return nil, errors.New("zmqfuture: NewRequester: nil socket")
+		return nil, errors.New("reqrep: NewRequester: nil socket")
 	}
 	if t := s.Type(); t != zmq4.DEALER {
 		return nil, fmt.Errorf("%w: NewRequester needs a DEALER socket, got %v", ErrSocketType, t)
@@ -184,12 +187,12 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 	}
 	mon, err := s.Monitor(monitorEvents, zmqevented.WithLogger(o.logger))
 	if err != nil {
-		return nil, fmt.Errorf("zmqfuture: NewRequester: start the socket monitor: %w", err)
+		return nil, fmt.Errorf("reqrep: NewRequester: start the socket monitor: %w", err)
 	}
 	r := &Requester{
 		s:          s,
 		mon:        mon,
-		log:        o.logger.Named("zmqfuture"),
+		log:        o.logger.Named("reqrep"),
 		timeout:    o.timeout,
 		retries:    o.retries,
 		slots:      make(chan struct{}, o.maxInFlight),
@@ -230,8 +233,8 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 // nothing was sent.
 //
 // After the send, ctx still bounds the request: when it is done, or when the
-// future is cancelled ([Future.Cancel]), or when the [WithRequestTimeout]
-// limit runs out ([ErrTimeout]), the future fails with that error at once,
+// future is cancelled ([zmqfuture.Future.Cancel]), or when the [WithRequestTimeout]
+// limit runs out ([zmqfuture.ErrTimeout]), the future fails with that error at once,
 // the request leaves the table of pending requests and frees its slot (and,
 // with [WithRetryOnDisconnect], is not sent again: a resend of it waiting in
 // the send gives up), and its reply, if it comes, is dropped and counted in
@@ -263,38 +266,40 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 // sent (or, when it was being sent again, not again). The frames may be
 // reused once Request returns.
 //
-// Goroutine-safe. The future's continuations ([Map], [Then], …) run on one
+// Goroutine-safe. The future's continuations ([zmqfuture.Map], [zmqfuture.Then], …) run on one
 // of the Requester's goroutines, the receiving one for replies and for
 // ErrPeerLost, and delay every other reply while they run: they must be
 // short and must not block. In particular a continuation must not call
-// Request directly (a Then chaining a second request, say): with every slot
+// Request directly (a zmqfuture.Then chaining a second request, say): with every slot
 // taken, Request would wait for a slot that only the receiving goroutine
 // can free, until its ctx ends. Start it from another goroutine instead,
-// for instance inside [Go].
+// for instance inside [zmqfuture.Go].
 //
 // Cost: a send on the socket, three small allocations and a map entry; with
 // a cancellable ctx, a registration on it ([context.AfterFunc], three more
 // allocations); with WithRequestTimeout, a timer and a context; with
 // WithRetryOnDisconnect, a copy of the frames (three allocations).
-func (r *Requester) Request(ctx context.Context, frames ...[]byte) *Future[[][]byte] {
+func (r *Requester) Request(ctx context.Context, frames ...[]byte) *zmqfuture.Future[[][]byte] {
 	if len(frames) == 0 {
-		return Failed[[][]byte](zmqevented.ErrNoFrames)
+		return zmqfuture.Failed[[][]byte](zmqevented.ErrNoFrames)
 	}
 	if ctx.Err() != nil {
-		return Failed[[][]byte](ctxErr(ctx))
+		return zmqfuture.Failed[[][]byte](ctxerr.Of(ctx))
 	}
 	c := &call{r: r}
-	c.f.owner = c
+	c.p = zmqfuture.NewPromiseFunc[[][]byte](c.canceled)
 	if r.retries > 0 {
 		c.rs = &resendState{body: cloneFrames(frames)}
 	}
 	if r.timeout > 0 {
 		// Released by finish, on every path: c owns it from here.
-		ctx, c.cancelTimeout = context.WithTimeoutCause(ctx, r.timeout, ErrTimeout)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, r.timeout, zmqfuture.ErrTimeout)
+		c.hold(nil, cancel)
 	}
 	if err := r.register(ctx, c); err != nil {
-		c.finish(Result[[][]byte]{Err: err})
-		return &c.f
+		c.finish(nil, err)
+		return c.p.Future()
 	}
 
 	var buf [4][]byte
@@ -308,32 +313,23 @@ func (r *Requester) Request(ctx context.Context, frames ...[]byte) *Future[[][]b
 		r.remove(c)
 		switch {
 		case ctx.Err() != nil && errors.Is(err, context.Cause(ctx)):
-			err = ctxErr(ctx)
+			err = ctxerr.Of(ctx)
 		case errors.Is(err, zmqevented.ErrClosed):
 			if e := r.stopErr(); e != nil {
 				err = e
 			}
 		}
-		c.finish(Result[[][]byte]{Err: err})
-		return &c.f
+		c.finish(nil, err)
+		return c.p.Future()
 	}
 	r.sent.Add(1)
 
 	if ctx.Done() == nil {
-		return &c.f // never cancelled, and no timeout: nothing to bridge
+		return c.p.Future() // never cancelled, and no timeout: nothing to bridge
 	}
-	stop := context.AfterFunc(ctx, func() { c.f.Cancel(ctxErr(ctx)) })
-	c.f.mu.Lock()
-	if c.f.state.Load() != pending {
-		// Settled meanwhile (the reply came, or the Requester stopped):
-		// finish could not see the bridge.
-		c.f.mu.Unlock()
-		stop()
-		return &c.f
-	}
-	c.stop = stop
-	c.f.mu.Unlock()
-	return &c.f
+	f := c.p.Future()
+	c.hold(context.AfterFunc(ctx, func() { f.Cancel(ctxerr.Of(ctx)) }), nil)
+	return f
 }
 
 // register takes a slot for c (waiting for one, bounded by ctx), gives it
@@ -345,7 +341,7 @@ func (r *Requester) register(ctx context.Context, c *call) error {
 		select {
 		case r.slots <- struct{}{}:
 		case <-ctx.Done():
-			return ctxErr(ctx)
+			return ctxerr.Of(ctx)
 		case <-r.stopped:
 			return r.stopErr()
 		}
@@ -449,7 +445,7 @@ func (r *Requester) dispatch(msg [][]byte) {
 		// Counted before the future settles, so whoever sees the reply sees it counted;
 		// taken back in the rare case that a cancellation won the race.
 		r.replied.Add(1)
-		if c.finish(Result[[][]byte]{Value: body}) {
+		if c.finish(body, nil) {
 			return
 		}
 		r.replied.Add(^uint64(0))
@@ -479,7 +475,7 @@ func (r *Requester) stop(err error) bool {
 	r.mu.Unlock()
 	for _, c := range calls {
 		<-r.slots
-		c.finish(Result[[][]byte]{Err: err})
+		c.finish(nil, err)
 	}
 	return first
 }
@@ -540,26 +536,36 @@ func (r *Requester) Stats() Stats {
 	}
 }
 
-// finish settles c's future with res if it is pending, releases its ctx
-// bridge and runs its continuations. It reports whether it settled it.
-func (c *call) finish(res Result[[][]byte]) bool {
-	c.f.mu.Lock()
-	if c.f.state.Load() != pending {
-		c.f.mu.Unlock()
-		return false
+// finish settles c's future with body or err if it is pending, runs its
+// continuations and releases what c holds. It reports whether it settled it.
+func (c *call) finish(body [][]byte, err error) bool {
+	var ok bool
+	if err != nil {
+		ok = c.p.Reject(err)
+	} else {
+		ok = c.p.Resolve(body)
 	}
-	w := c.f.settleLocked(res, false)
-	c.releaseLocked()
-	run(w)
-	return true
+	if ok {
+		c.release()
+	}
+	return ok
 }
 
-// releaseLocked takes the ctx bridge and timeout out of c, unlocks c.f.mu
-// and releases them.
-func (c *call) releaseLocked() {
-	stop, cancelTimeout := c.stop, c.cancelTimeout
-	c.stop, c.cancelTimeout = nil, nil
-	c.f.mu.Unlock()
+// hold keeps the ctx bridge and the timeout of c until its future settles; if it
+// has settled already, it releases them at once.
+func (c *call) hold(stop func() bool, cancelTimeout context.CancelFunc) {
+	c.mu.Lock()
+	if !c.settled {
+		if stop != nil {
+			c.stop = stop
+		}
+		if cancelTimeout != nil {
+			c.cancelTimeout = cancelTimeout
+		}
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
 	if stop != nil {
 		stop()
 	}
@@ -568,18 +574,24 @@ func (c *call) releaseLocked() {
 	}
 }
 
-// cancel is Cancel on c's future (also from its ctx bridge): the request
-// leaves the table, and the future fails at once with the cause (the walk in
-// Cancel publishes it).
-func (c *call) cancel(error) (stepper, bool) {
-	c.r.remove(c)
-	c.f.mu.Lock()
-	if c.f.state.Load() != pending {
-		c.f.mu.Unlock()
-		return nil, false
+// release marks c settled and releases its ctx bridge and timeout.
+func (c *call) release() {
+	c.mu.Lock()
+	stop, cancelTimeout := c.stop, c.cancelTimeout
+	c.stop, c.cancelTimeout, c.settled = nil, nil, true
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
 	}
-	c.f.state.Store(claimed)
-	c.releaseLocked()
+	if cancelTimeout != nil {
+		cancelTimeout()
+	}
+}
+
+// canceled runs when c's future is cancelled (also from its ctx bridge), before it
+// fails with the cause: the request leaves the table and frees its slot.
+func (c *call) canceled(error) {
+	c.r.remove(c)
+	c.release()
 	c.r.canceled.Add(1)
-	return nil, true
 }

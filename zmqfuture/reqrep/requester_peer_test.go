@@ -1,4 +1,4 @@
-package zmqfuture
+package reqrep
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
+	"github.com/zmqasync/zmqasync/zmqfuture"
 )
 
 // lostBound is how soon after its server is killed a pending request must
@@ -74,7 +75,7 @@ func connectRouter(t *testing.T, c *zmqevented.Context, endpoint string) *zmqeve
 
 // request sends the test request (mode, i): mode "hold" asks the child
 // server to hold its reply, "now" to answer at once.
-func request(ctx context.Context, r *Requester, mode string, i int) *Future[[][]byte] {
+func request(ctx context.Context, r *Requester, mode string, i int) *zmqfuture.Future[[][]byte] {
 	return r.Request(ctx, []byte(mode), []byte(strconv.Itoa(i)))
 }
 
@@ -99,7 +100,7 @@ func TestRequesterPeerKilled(t *testing.T) {
 			srv := startChild(ctx, t, "router", "bind="+ep+",hold=1h")
 			r := connectedRequester(t, zmqtest.NewContext(t), ep)
 
-			var holds, nows []*Future[[][]byte]
+			var holds, nows []*zmqfuture.Future[[][]byte]
 			for i := range held {
 				holds = append(holds, request(ctx, r, "hold", i))
 				if i%4 == 0 {
@@ -131,7 +132,7 @@ func TestRequesterPeerKilled(t *testing.T) {
 			require.Equal(t, Stats{Sent: n, Replied: uint64(len(nows)), Lost: held, Disconnects: 1}, r.Stats())
 
 			// No server now: new requests wait for one, as libzmq reconnects.
-			var later []*Future[[][]byte]
+			var later []*zmqfuture.Future[[][]byte]
 			for i := range 8 {
 				later = append(later, request(ctx, r, "now", 100+i))
 			}
@@ -164,7 +165,7 @@ func TestRequesterPeerKilledRetry(t *testing.T) {
 			srv := startChild(ctx, t, "router", "bind="+ep+",hold=1h")
 			r := connectedRequester(t, zmqtest.NewContext(t), ep, WithRetryOnDisconnect(1))
 
-			fs := make([]*Future[[][]byte], held)
+			fs := make([]*zmqfuture.Future[[][]byte], held)
 			for i := range fs {
 				fs[i] = request(ctx, r, "hold", i)
 			}
@@ -208,14 +209,14 @@ func TestRequesterRepliesBeforeDisconnect(t *testing.T) {
 			unblock := func() { once.Do(func() { close(release) }) }
 			t.Cleanup(unblock) // before r.Close, which waits for the continuation
 
-			fs := make([]*Future[[][]byte], n)
+			fs := make([]*zmqfuture.Future[[][]byte], n)
 			for i := range fs {
 				fs[i] = request(ctx, r, "hold", i)
 			}
 			srv.expect(ctx, t, "recv "+strconv.Itoa(n))
 			// Pending until the flush, so the continuation runs on the
 			// receiving goroutine when the first reply comes, and holds it.
-			fs[0] = Map(fs[0], func(m [][]byte) ([][]byte, error) {
+			fs[0] = zmqfuture.Map(fs[0], func(m [][]byte) ([][]byte, error) {
 				select {
 				case <-release:
 				case <-ctx.Done(): // never hang the test
@@ -257,7 +258,7 @@ func TestRequesterPeerLostSeveralPeers(t *testing.T) {
 
 	// Requests until each peer holds two (the DEALER round-robins over the
 	// peers connected at the time).
-	var fs []*Future[[][]byte]
+	var fs []*zmqfuture.Future[[][]byte]
 	var atB [][][]byte
 	atA := 0
 	for atA < 2 || len(atB) < 2 {

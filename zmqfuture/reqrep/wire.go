@@ -1,4 +1,4 @@
-package zmqfuture
+package reqrep
 
 import "encoding/binary"
 

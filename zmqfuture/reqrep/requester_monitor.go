@@ -1,4 +1,4 @@
-package zmqfuture
+package reqrep
 
 import (
 	"cmp"
@@ -217,7 +217,7 @@ func (r *Requester) handleLoss() context.Context {
 		<-r.slots
 		// Counted before the future settles, as in dispatch.
 		r.lost.Add(1)
-		if !c.finish(Result[[][]byte]{Err: lostErr}) {
+		if !c.finish(nil, lostErr) {
 			r.lost.Add(^uint64(0)) // a cancellation won the race
 		}
 	}
@@ -333,7 +333,7 @@ func (r *Requester) resendLoop() {
 				// sends nothing); whoever took it out settles it.
 			default:
 				if r.remove(c) {
-					c.finish(Result[[][]byte]{Err: err})
+					c.finish(nil, err)
 				}
 			}
 		}

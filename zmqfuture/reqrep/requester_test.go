@@ -1,4 +1,4 @@
-package zmqfuture
+package reqrep
 
 import (
 	"bufio"
@@ -24,6 +24,7 @@ import (
 
 	"github.com/zmqasync/zmqasync/internal/zmqtest"
 	"github.com/zmqasync/zmqasync/zmqevented"
+	"github.com/zmqasync/zmqasync/zmqfuture"
 )
 
 // splitEnvelope splits a request received on a ROUTER into its envelope
@@ -98,8 +99,15 @@ func nextRequest(ctx context.Context, t testing.TB, ch <-chan [][]byte) [][]byte
 	}
 }
 
+// requirePending asserts that f has not settled.
+func requirePending[T any](t *testing.T, f *zmqfuture.Future[T]) {
+	t.Helper()
+	_, ok := f.Result()
+	require.False(t, ok, "future settled")
+}
+
 // settledWithin waits for f to settle for at most d and returns its result.
-func settledWithin[T any](t testing.TB, f *Future[T], d time.Duration) Result[T] {
+func settledWithin[T any](t testing.TB, f *zmqfuture.Future[T], d time.Duration) zmqfuture.Result[T] {
 	t.Helper()
 	select {
 	case <-f.Done():
@@ -130,9 +138,9 @@ func TestNewRequester(t *testing.T) {
 		{name: "Defaults"},
 		{name: "NilOptionAndLogger", opts: []Option{nil, WithLogger(nil)}},
 		{name: "All", opts: []Option{WithMaxInFlight(1), WithRequestTimeout(time.Second), WithLogger(zap.NewNop()), WithRetryOnDisconnect(3)}},
-		{name: "MaxInFlightZero", opts: []Option{WithMaxInFlight(0)}, wantErr: "zmqfuture: WithMaxInFlight(0)"},
-		{name: "NegativeTimeout", opts: []Option{WithRequestTimeout(-time.Second)}, wantErr: "zmqfuture: WithRequestTimeout(-1s)"},
-		{name: "NegativeRetries", opts: []Option{WithRetryOnDisconnect(-1)}, wantErr: "zmqfuture: WithRetryOnDisconnect(-1)"},
+		{name: "MaxInFlightZero", opts: []Option{WithMaxInFlight(0)}, wantErr: "reqrep: WithMaxInFlight(0)"},
+		{name: "NegativeTimeout", opts: []Option{WithRequestTimeout(-time.Second)}, wantErr: "reqrep: WithRequestTimeout(-1s)"},
+		{name: "NegativeRetries", opts: []Option{WithRetryOnDisconnect(-1)}, wantErr: "reqrep: WithRetryOnDisconnect(-1)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,11 +259,11 @@ func TestRequesterREPServer(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, r.Close()) })
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 
-	fs := make([]*Future[[][]byte], 50)
+	fs := make([]*zmqfuture.Future[[][]byte], 50)
 	for i := range fs {
 		fs[i] = r.Request(ctx, []byte(strconv.Itoa(i)))
 	}
-	replies, err := All(ctx, fs...).Await(ctx)
+	replies, err := zmqfuture.All(ctx, fs...).Await(ctx)
 	require.NoError(t, err)
 	for i, msg := range replies {
 		require.Equal(t, []string{"re:", strconv.Itoa(i)}, strs(msg))
@@ -284,24 +292,24 @@ func TestRequesterLateReplies(t *testing.T) {
 	tests := []struct {
 		name    string
 		opts    []Option
-		abandon func(f *Future[[][]byte], cancelCtx context.CancelFunc)
+		abandon func(f *zmqfuture.Future[[][]byte], cancelCtx context.CancelFunc)
 		wantErr []error
 	}{
 		{
 			name:    "Cancel",
-			abandon: func(f *Future[[][]byte], _ context.CancelFunc) { f.Cancel(stop) },
+			abandon: func(f *zmqfuture.Future[[][]byte], _ context.CancelFunc) { f.Cancel(stop) },
 			wantErr: []error{stop},
 		},
 		{
 			name:    "CtxCancelled",
-			abandon: func(_ *Future[[][]byte], cancel context.CancelFunc) { cancel() },
+			abandon: func(_ *zmqfuture.Future[[][]byte], cancel context.CancelFunc) { cancel() },
 			wantErr: []error{context.Canceled},
 		},
 		{
 			name:    "Timeout",
 			opts:    []Option{WithRequestTimeout(20 * time.Millisecond)},
-			abandon: func(*Future[[][]byte], context.CancelFunc) {},
-			wantErr: []error{ErrTimeout, context.DeadlineExceeded},
+			abandon: func(*zmqfuture.Future[[][]byte], context.CancelFunc) {},
+			wantErr: []error{zmqfuture.ErrTimeout, context.DeadlineExceeded},
 		},
 	}
 	for _, tt := range tests {
@@ -371,7 +379,7 @@ func TestRequesterMalformed(t *testing.T) {
 	require.Len(t, warns, 4)
 	var reasons []string
 	for _, e := range warns {
-		require.Equal(t, "zmqfuture", e.LoggerName)
+		require.Equal(t, "reqrep", e.LoggerName)
 		require.Equal(t, zapcore.WarnLevel, e.Level)
 		reason, ok := e.ContextMap()["reason"].(string)
 		require.True(t, ok)
@@ -388,14 +396,14 @@ func TestRequesterClose(t *testing.T) {
 	reqs := heldRequests(t, router)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 
-	fs := make([]*Future[[][]byte], 10)
+	fs := make([]*zmqfuture.Future[[][]byte], 10)
 	for i := range fs {
 		fs[i] = r.Request(ctx, []byte(strconv.Itoa(i)))
 	}
 	for range fs {
 		nextRequest(ctx, t, reqs) // all sent; the server never answers
 	}
-	blocked := make(chan *Future[[][]byte], 1)
+	blocked := make(chan *zmqfuture.Future[[][]byte], 1)
 	go func() { blocked <- r.Request(ctx, []byte("no slot")) }()
 	time.Sleep(20 * time.Millisecond) // let it wait for a slot
 
@@ -428,7 +436,7 @@ func TestRequesterCloseWhileSending(t *testing.T) {
 	require.NoError(t, err)
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 
-	got := make(chan *Future[[][]byte], 1)
+	got := make(chan *zmqfuture.Future[[][]byte], 1)
 	go func() { got <- r.Request(ctx, []byte("nowhere")) }()
 	require.Eventually(t, func() bool { return r.Stats().InFlight == 1 }, 5*time.Second, time.Millisecond)
 	time.Sleep(10 * time.Millisecond) // let it park in the send
@@ -545,7 +553,7 @@ func TestRequesterMaxInFlight(t *testing.T) {
 		for range 16 {
 			wg.Go(func() {
 				for range 50 {
-					if _, err := WithTimeout(r.Request(ctx, []byte("x")), 5*time.Second).Await(ctx); err != nil {
+					if _, err := zmqfuture.WithTimeout(r.Request(ctx, []byte("x")), 5*time.Second).Await(ctx); err != nil {
 						t.Error(err)
 						return
 					}
@@ -611,7 +619,7 @@ func TestRequesterPyzmqRouter(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, r.Close()) })
 
-	fs := make([]*Future[[][]byte], n)
+	fs := make([]*zmqfuture.Future[[][]byte], n)
 	for i := range fs {
 		fs[i] = r.Request(ctx, []byte("hello"), []byte(fmt.Sprintf("n%d", i)))
 	}

@@ -1,4 +1,4 @@
-package zmqfuture
+package reqrep
 
 import (
 	"fmt"
@@ -35,10 +35,10 @@ func defaultOptions() options {
 }
 
 func (o *options) fail(format string, args ...any) {
-	o.errs = append(o.errs, fmt.Errorf("zmqfuture: "+format, args...))
+	o.errs = append(o.errs, fmt.Errorf("reqrep: "+format, args...))
 }
 
-// WithLogger sets the logger. The Requester logs under the name "zmqfuture":
+// WithLogger sets the logger. The Requester logs under the name "reqrep":
 // dropped malformed replies and an unexpected end of its socket monitor at
 // warn level, peer disconnects (with the number of requests failed or sent
 // again) at info level, late replies (for requests no longer pending),
@@ -80,7 +80,7 @@ func WithMaxInFlight(n int) Option {
 
 // WithRequestTimeout gives every request a time limit, counted from the call
 // to [Requester.Request] and covering the wait for a slot, the send and the
-// reply: when it runs out, the request's future fails with [ErrTimeout]
+// reply: when it runs out, the request's future fails with [zmqfuture.ErrTimeout]
 // (which matches [context.DeadlineExceeded]) and a reply arriving later is
 // dropped. A ctx given to Request with an earlier deadline still wins.
 // Default: 0, no limit besides ctx. d must be ≥ 0. Cost when set: one timer

@@ -1,4 +1,4 @@
-package zmqfuture
+package reqrep
 
 import (
 	"context"
@@ -8,22 +8,23 @@ import (
 	"github.com/pebbe/zmq4"
 
 	"github.com/zmqasync/zmqasync/zmqevented"
+	"github.com/zmqasync/zmqasync/zmqfuture"
 )
 
 // ErrSocketType is the error (wrapped, naming both types) of [Request] on a
 // socket that is not a REQ, and of [NewRequester] given a socket that is not
 // a DEALER.
-var ErrSocketType = errors.New("zmqfuture: wrong socket type")
+var ErrSocketType = errors.New("reqrep: wrong socket type")
 
 // Recv returns a future of the next whole multipart message received on s.
 //
 // If a message is queued, Recv takes it and returns a settled future without
 // starting anything. Otherwise it starts one goroutine, owned by the future,
 // that waits in s.Recv with a context derived from ctx and ends when that
-// call returns (see [Go]); Recv itself never blocks.
+// call returns (see [zmqfuture.Go]); Recv itself never blocks.
 //
 // ctx bounds the receive: if it is done first, the future fails with
-// context.Cause(ctx). [Future.Cancel] with cause stops the wait and the
+// context.Cause(ctx). [zmqfuture.Future.Cancel] with cause stops the wait and the
 // future fails with cause. Either way a receive that is cancelled takes
 // nothing: the message stays in the socket for the next reader. A message
 // that was taken before the cancellation took effect wins: the future then
@@ -35,18 +36,18 @@ var ErrSocketType = errors.New("zmqfuture: wrong socket type")
 // whole messages, every message exactly once. Cost: one non-blocking receive;
 // when it must wait, one goroutine and one cancellable context until the
 // message arrives.
-func Recv(ctx context.Context, s *zmqevented.Socket) *Future[[][]byte] {
+func Recv(ctx context.Context, s *zmqevented.Socket) *zmqfuture.Future[[][]byte] {
 	if ctx.Err() != nil {
-		return Failed[[][]byte](context.Cause(ctx))
+		return zmqfuture.Failed[[][]byte](context.Cause(ctx))
 	}
 	msg, err := s.TryRecv()
 	if err == nil {
-		return Ready(msg)
+		return zmqfuture.Ready(msg)
 	}
 	if !errors.Is(err, zmqevented.ErrWouldBlock) {
-		return Failed[[][]byte](err)
+		return zmqfuture.Failed[[][]byte](err)
 	}
-	return Go(ctx, s.Recv)
+	return zmqfuture.Go(ctx, s.Recv)
 }
 
 // Send returns a future of sending frames on s as one whole multipart
@@ -56,12 +57,12 @@ func Recv(ctx context.Context, s *zmqevented.Socket) *Future[[][]byte] {
 // If libzmq can take the message at once, Send sends it and returns a settled
 // future without starting anything. Otherwise it starts one goroutine, owned
 // by the future, that waits in s.Send with a context derived from ctx and
-// ends when that call returns (see [Go]); Send itself never blocks. In that
+// ends when that call returns (see [zmqfuture.Go]); Send itself never blocks. In that
 // case the frames are read until the future settles and must not be modified
 // before.
 //
 // ctx bounds the send: if it is done first, the future fails with
-// context.Cause(ctx); [Future.Cancel] with cause makes it fail with cause. A
+// context.Cause(ctx); [zmqfuture.Future.Cancel] with cause makes it fail with cause. A
 // send that fails sent nothing (libzmq takes a multipart message whole); a
 // send that completed as the cancellation came wins, and the future
 // succeeds. With no frames the future fails with [zmqevented.ErrNoFrames],
@@ -71,21 +72,21 @@ func Recv(ctx context.Context, s *zmqevented.Socket) *Future[[][]byte] {
 // Goroutine-safe, like s.Send. Cost: one non-blocking send; when it must
 // wait, one goroutine and one cancellable context until libzmq takes the
 // message.
-func Send(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *Future[struct{}] {
+func Send(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *zmqfuture.Future[struct{}] {
 	if len(frames) == 0 {
-		return Failed[struct{}](zmqevented.ErrNoFrames)
+		return zmqfuture.Failed[struct{}](zmqevented.ErrNoFrames)
 	}
 	if ctx.Err() != nil {
-		return Failed[struct{}](context.Cause(ctx))
+		return zmqfuture.Failed[struct{}](context.Cause(ctx))
 	}
 	err := s.TrySend(frames...)
 	if err == nil {
-		return Ready(struct{}{})
+		return zmqfuture.Ready(struct{}{})
 	}
 	if !errors.Is(err, zmqevented.ErrWouldBlock) {
-		return Failed[struct{}](err)
+		return zmqfuture.Failed[struct{}](err)
 	}
-	return Go(ctx, func(ctx context.Context) (struct{}, error) {
+	return zmqfuture.Go(ctx, func(ctx context.Context) (struct{}, error) {
 		return struct{}{}, s.Send(ctx, frames...)
 	})
 }
@@ -97,11 +98,11 @@ func Send(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *Future[s
 // The parts that can be done at once are done on the calling goroutine; if
 // the send or the reply must wait, one goroutine owned by the future does
 // the rest with a context derived from ctx and ends when it is done (see
-// [Go]). Request never blocks. The frames must not be modified until the
+// [zmqfuture.Go]). Request never blocks. The frames must not be modified until the
 // future settles.
 //
 // ctx bounds the round trip; if it is done first, the future fails with
-// context.Cause(ctx), and [Future.Cancel] with cause makes it fail with
+// context.Cause(ctx), and [zmqfuture.Future.Cancel] with cause makes it fail with
 // cause. What that leaves behind follows REQ's state machine, in which a
 // REQ socket alternates strictly between one send and one receive:
 //
@@ -124,15 +125,15 @@ func Send(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *Future[s
 // [ErrSocketType]; one REQ socket takes one Request at a time (a second one
 // while the first awaits its reply fails with zmq4.EFSM). Other errors are
 // those of s.Send and s.Recv. Cost: as [Send] followed by [Recv].
-func Request(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *Future[[][]byte] {
+func Request(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *zmqfuture.Future[[][]byte] {
 	if t := s.Type(); t != zmq4.REQ {
-		return Failed[[][]byte](fmt.Errorf("%w: Request needs a REQ socket, got %v", ErrSocketType, t))
+		return zmqfuture.Failed[[][]byte](fmt.Errorf("%w: Request needs a REQ socket, got %v", ErrSocketType, t))
 	}
 	if len(frames) == 0 {
-		return Failed[[][]byte](zmqevented.ErrNoFrames)
+		return zmqfuture.Failed[[][]byte](zmqevented.ErrNoFrames)
 	}
 	if ctx.Err() != nil {
-		return Failed[[][]byte](context.Cause(ctx))
+		return zmqfuture.Failed[[][]byte](context.Cause(ctx))
 	}
 	err := s.TrySend(frames...)
 	if err == nil {
@@ -140,9 +141,9 @@ func Request(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *Futur
 		return Recv(ctx, s)
 	}
 	if !errors.Is(err, zmqevented.ErrWouldBlock) {
-		return Failed[[][]byte](err)
+		return zmqfuture.Failed[[][]byte](err)
 	}
-	return Go(ctx, func(ctx context.Context) ([][]byte, error) {
+	return zmqfuture.Go(ctx, func(ctx context.Context) ([][]byte, error) {
 		if err := s.Send(ctx, frames...); err != nil {
 			return nil, err
 		}
