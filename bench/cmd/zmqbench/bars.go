@@ -59,11 +59,13 @@ var bars = []bar{
 		Kind: KindThroughput, Match: tcpSize(16), Num: keyEvented, Den: keyPyZMQ, AtLeast: true, Threshold: 10},
 }
 
-// Verdicts.
+// Verdicts. A quick run's few short repetitions are too noisy to hold a bar to, so
+// its measured bars are "indicative" and nothing is judged.
 const (
 	verdictHeld        = "held"
 	verdictNotHeld     = "NOT HELD"
 	verdictNotMeasured = "not measured"
+	verdictIndicative  = "indicative, quick run"
 )
 
 // BarResult is a bar's verdict and its measured ratio in each scenario.
@@ -79,18 +81,20 @@ type BarResult struct {
 	Reference []BarLine `json:"reference,omitempty"`
 }
 
-// BarLine is a bar in one scenario.
+// BarLine is a bar in one scenario. Held is set only where the bar was judged: a
+// measured line of a full run.
 type BarLine struct {
 	Scenario string `json:"scenario"`
 	Title    string `json:"title"`
 	Measured bool   `json:"measured"`
-	Held     bool   `json:"held"`
+	Held     *bool  `json:"held,omitempty"`
 	Ratio    *stat  `json:"ratio,omitempty"`
 	Reason   string `json:"reason,omitempty"`
 }
 
 // evalBars judges every bar on res. The scenarios a bar covers come from the full
-// plan, so a bar whose scenarios did not run (-quick, -filter) says so.
+// plan, so a bar whose scenarios did not run (-quick, -filter) says so. In a quick run
+// the ratios are reported but no bar is judged.
 func evalBars(res *Results, quick bool) []BarResult {
 	ran := map[string]*ScenarioResult{}
 	for _, sr := range res.Scenarios {
@@ -110,7 +114,7 @@ func evalBars(res *Results, quick bool) []BarResult {
 			ref := b
 			ref.Den = b.RefDen
 			if l := ref.judge(sc, ran[sc.Name], quick); l.Measured {
-				l.Held = false
+				l.Held = nil
 				br.Reference = append(br.Reference, l)
 			}
 		}
@@ -118,6 +122,9 @@ func evalBars(res *Results, quick bool) []BarResult {
 			br.RefText = fmt.Sprintf("for reference, %s over %s (not judged)", registry[b.Num].Name(), registry[b.RefDen].Name())
 		}
 		br.Verdict, br.Detail = verdict(br.Lines)
+		if quick && br.Verdict != verdictNotMeasured {
+			br.Verdict, br.Detail = verdictIndicative, ""
+		}
 		out = append(out, br)
 	}
 	return out
@@ -141,11 +148,14 @@ func (b bar) judge(sc scenario, sr *ScenarioResult, quick bool) BarLine {
 		return l
 	}
 	l.Measured, l.Ratio = true, &st
-	if b.AtLeast {
-		l.Held = st.Median >= b.Threshold
-	} else {
-		l.Held = st.Median <= b.Threshold
+	if quick {
+		return l
 	}
+	held := st.Median <= b.Threshold
+	if b.AtLeast {
+		held = st.Median >= b.Threshold
+	}
+	l.Held = &held
 	return l
 }
 
@@ -201,7 +211,7 @@ func verdict(lines []BarLine) (string, string) {
 			continue
 		}
 		measured++
-		if l.Held {
+		if l.Held != nil && *l.Held {
 			held++
 		}
 	}
@@ -245,18 +255,24 @@ func fmtRatio(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-// barsHeld counts held and not-held bars, for the closing line.
-func barsHeld(brs []BarResult) string {
-	var h, n, m int
+// barsHeld counts held and not-held bars, for the closing line; a quick run's are
+// not judged.
+func barsHeld(brs []BarResult, quick bool) string {
+	var h, n, i, m int
 	for _, b := range brs {
 		switch b.Verdict {
 		case verdictHeld:
 			h++
 		case verdictNotHeld:
 			n++
+		case verdictIndicative:
+			i++
 		default:
 			m++
 		}
+	}
+	if quick {
+		return fmt.Sprintf("not judged (indicative, quick run: run `make bench` for verdicts); %d measured, %d not measured", i, m)
 	}
 	parts := []string{fmt.Sprintf("%d held", h), fmt.Sprintf("%d not held", n), fmt.Sprintf("%d not measured", m)}
 	return strings.Join(parts, ", ")

@@ -169,7 +169,7 @@ func chartPanel(res *Results, transport string, keys []string, colors []color.Co
 	p = plot.New()
 	p.Title.Text = fmt.Sprintf("PUSH → PULL throughput over %s: ratio to raw pebbe RecvBytes (median, min–max)", transport)
 	if res.Quick {
-		p.Title.Text += " · indicative, quick run"
+		p.Title.Text += "\nindicative, quick run: a few short repetitions, no verdicts"
 	}
 	p.Y.Label.Text = "× raw pebbe"
 	names := make([]string, len(scs))

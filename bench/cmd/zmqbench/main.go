@@ -38,7 +38,7 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	var (
-		quick  = flag.Bool("quick", false, "run a small subset with short repetitions (under a minute): a smoke test, not a measurement")
+		quick  = flag.Bool("quick", false, "run a small subset with short repetitions (under a minute): a smoke test whose figures are indicative only; bars are not judged")
 		filter = flag.String("filter", "", "run only scenario/row names matching this regexp, e.g. 'throughput/tcp' or '/zmqevented$' (the baseline row always runs beside a selected row)")
 		reps   = flag.Int("reps", 0, "repetitions per row (default 5; 2 with -quick)")
 		target = flag.Duration("target", 0, "wall time one repetition aims for (default 300ms; 60ms with -quick)")
@@ -109,13 +109,19 @@ func run() int {
 		Machine: machineInfo(ctx),
 	}
 	prog := newProgress(os.Stderr, plannedReps(pl, rows, re))
-	rn := &runner{plan: pl, rows: rows, filter: re, dir: dir, prog: prog, res: res}
+	load := newLoadSampler(res.Machine.Cores)
+	if l := load.cond.LoadStart; len(l) > 0 && l[0] > float64(res.Machine.Cores) {
+		prog.note(fmt.Sprintf("warning: load average %.2f on %d cores before the run: the figures will be noisy", l[0], res.Machine.Cores))
+	}
+	rn := &runner{plan: pl, rows: rows, filter: re, dir: dir, prog: prog, load: load, res: res}
 	rn.run(ctx)
 	prog.clear()
+	res.Conditions = load.finish()
 
 	res.Finished = time.Now()
 	res.WallSecond = res.Finished.Sub(res.Started).Seconds()
 	res.Bars = evalBars(res, *quick)
+	res.Conditions.judge(res)
 	res.Leaks = leakCheck(before)
 	res.Machine.Python = pythonInfo(res)
 	if err := writeText(os.Stdout, res); err != nil {

@@ -21,7 +21,8 @@ func readResults(path string) (*Results, error) {
 
 // refresh recomputes what a run derives from its measurements, so that a run read
 // back from latest.json is reported as this program would report it now: row labels
-// from the registry (keys never change; labels may), bars and run conditions.
+// from the registry (keys never change; labels may), bars, and the run conditions
+// (the load averages only where the run recorded them).
 func refresh(res *Results) {
 	for _, sr := range res.Scenarios {
 		for _, rr := range sr.Rows {
@@ -31,4 +32,8 @@ func refresh(res *Results) {
 		}
 	}
 	res.Bars = evalBars(res, res.Quick)
+	if res.Conditions == nil {
+		res.Conditions = &Conditions{Cores: res.Machine.Cores}
+	}
+	res.Conditions.judge(res)
 }

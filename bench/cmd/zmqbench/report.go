@@ -23,8 +23,22 @@ const baselineNote = "Ratios are to raw pebbe RecvBytes(0), one frame per call, 
 	"message (one more cgo call than a bare RecvBytes loop): the raw pebbe RecvMessageBytes row does that same " +
 	"work and shows what it costs."
 
-// tables builds the report's sections from res.
+// quickNote heads a quick run's tables and bars.
+const quickNote = "indicative, quick run"
+
+// tables builds the report's sections from res; a quick run's titles say its figures
+// are indicative.
 func tables(res *Results) []table {
+	out := reportTables(res)
+	if res.Quick {
+		for i := range out {
+			out[i].Title += " — " + quickNote
+		}
+	}
+	return out
+}
+
+func reportTables(res *Results) []table {
 	var out []table
 	if t := throughputTable(res); len(t.Rows) > 0 {
 		out = append(out, t)
@@ -147,6 +161,25 @@ func idleTable(res *Results) table {
 const barsIntro = "A bar is held in a scenario when the median of its paired ratios meets it; min–max beside it. " +
 	"Bars whose rows or scenarios did not run are listed as not measured, never left out."
 
+const barsIntroQuick = "Indicative, quick run: the ratios below come from a few short repetitions, too noisy to " +
+	"hold a bar to, so no bar is judged here; `make bench` (a full run) judges them. Bars whose rows or scenarios " +
+	"did not run are listed as not measured."
+
+// barsTitle and barsText head the bars section.
+func barsTitle(res *Results) string {
+	if res.Quick {
+		return "Bars (" + quickNote + ": not judged)"
+	}
+	return "Bars"
+}
+
+func barsText(res *Results) string {
+	if res.Quick {
+		return barsIntroQuick
+	}
+	return barsIntro
+}
+
 // barLines renders one bar's scenarios: the measured ones one per line, the others
 // grouped by reason.
 func barLines(b BarResult) []string {
@@ -161,11 +194,15 @@ func barLines(b BarResult) []string {
 			unmeasured[l.Reason] = append(unmeasured[l.Reason], l.Title)
 			continue
 		}
-		mark := "held"
-		if !l.Held {
-			mark = "NOT HELD"
+		mark := ""
+		switch {
+		case l.Held == nil:
+		case *l.Held:
+			mark = verdictHeld
+		default:
+			mark = verdictNotHeld
 		}
-		out = append(out, fmt.Sprintf("%-14s %-22s %s", l.Title, ratioLabel(l.Ratio), mark))
+		out = append(out, strings.TrimRight(fmt.Sprintf("%-14s %-22s %s", l.Title, ratioLabel(l.Ratio), mark), " "))
 	}
 	for _, r := range order {
 		if len(out) == 0 && len(order) == 1 {
@@ -178,19 +215,24 @@ func barLines(b BarResult) []string {
 }
 
 func writeBarsText(b *strings.Builder, res *Results) {
-	fmt.Fprintf(b, "\n== Bars\n%s\n", wrap(barsIntro, 100, ""))
+	fmt.Fprintf(b, "\n== %s\n%s\n", barsTitle(res), wrap(barsText(res), 100, ""))
+	w := 0 // the verdict column
 	for _, br := range res.Bars {
-		fmt.Fprintf(b, "\n  %-13s %s\n", br.Verdict, br.Text)
+		w = max(w, len([]rune(br.Verdict)))
+	}
+	pad := strings.Repeat(" ", w)
+	for _, br := range res.Bars {
+		fmt.Fprintf(b, "\n  %s%s %s\n", br.Verdict, strings.Repeat(" ", w-len([]rune(br.Verdict))), br.Text)
 		if br.Detail != "" && br.Verdict != verdictNotMeasured {
-			fmt.Fprintf(b, "  %-13s %s\n", "", br.Detail)
+			fmt.Fprintf(b, "  %s %s\n", pad, br.Detail)
 		}
 		for _, l := range barLines(br) {
-			fmt.Fprintf(b, "  %-13s   %s\n", "", l)
+			fmt.Fprintf(b, "  %s   %s\n", pad, l)
 		}
 		if len(br.Reference) > 0 {
-			fmt.Fprintf(b, "  %-13s %s:\n", "", br.RefText)
+			fmt.Fprintf(b, "  %s %s:\n", pad, br.RefText)
 			for _, l := range br.Reference {
-				fmt.Fprintf(b, "  %-13s   %-14s %s\n", "", l.Title, ratioLabel(l.Ratio))
+				fmt.Fprintf(b, "  %s   %-14s %s\n", pad, l.Title, ratioLabel(l.Ratio))
 			}
 		}
 	}
@@ -253,7 +295,7 @@ func writeText(w io.Writer, res *Results) error {
 		m.CPU, m.Cores, m.GOMAXPROCS, m.Kernel, m.Go, m.Libzmq)
 	quick := ""
 	if res.Quick {
-		quick = " (-quick: a smoke test, not a measurement)"
+		quick = " (-quick: a smoke test; figures indicative only, bars not judged)"
 	}
 	fmt.Fprintf(&b, "%d repetitions of ~%v per row, the baseline between every two rows; wall time %s%s\n", res.Reps,
 		time.Duration(res.TargetMS*float64(time.Millisecond)), time.Duration(res.WallSecond*float64(time.Second)).Round(time.Second), quick)
@@ -269,7 +311,16 @@ func writeText(w io.Writer, res *Results) error {
 		}
 	}
 	writeBarsText(&b, res)
-	fmt.Fprintf(&b, "\nBars: %s.\n", barsHeld(res.Bars))
+	fmt.Fprintf(&b, "\nBars: %s.\n", barsHeld(res.Bars, res.Quick))
+	if c := res.Conditions; c != nil {
+		fmt.Fprintf(&b, "Run conditions: %s.\n", c.summary())
+		for _, w := range c.Warnings {
+			b.WriteString(wrap("WARNING: "+w+".", 100, "  ") + "\n")
+		}
+		if c.busy() {
+			b.WriteString(wrap("The figures above may be noisy; rerun on an idle machine before quoting them.", 100, "") + "\n")
+		}
+	}
 	if res.Leaks != "" {
 		b.WriteString("Leak check: " + res.Leaks + "\n")
 	}

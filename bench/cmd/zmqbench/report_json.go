@@ -19,6 +19,9 @@ type Results struct {
 	Filter     string    `json:"filter,omitempty"`
 	Method     []string  `json:"method"`
 	Machine    Machine   `json:"machine"`
+	// Conditions is how busy the machine was and which rows were noisy; absent in
+	// runs recorded before it was measured (a -replot then fills in the rows).
+	Conditions *Conditions `json:"conditions,omitempty"`
 
 	Scenarios []*ScenarioResult `json:"scenarios"`
 	Bars      []BarResult       `json:"bars"`

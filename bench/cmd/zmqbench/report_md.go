@@ -16,7 +16,7 @@ func writeMarkdown(path, chart string, res *Results) error {
 	m := res.Machine
 	fmt.Fprintf(&b, "# zmqasync benchmark results\n\n")
 	if res.Quick {
-		b.WriteString("> **-quick run**: a smoke test with short repetitions, not a measurement.\n\n")
+		b.WriteString("> **-quick run, figures indicative only**: a smoke test with a few short repetitions; bars are not judged.\n\n")
 	}
 	fmt.Fprintf(&b, "Run %s, %s wall time, `%s`.\n\n", res.Started.UTC().Format(time.RFC3339),
 		time.Duration(res.WallSecond*float64(time.Second)).Round(time.Second), strings.Join(res.Command, " "))
@@ -39,6 +39,7 @@ func writeMarkdown(path, chart string, res *Results) error {
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | %s |\n", r[0], mdEscape(r[1]))
 	}
+	writeConditionsMD(&b, res)
 	b.WriteString("\n## Method\n\n")
 	for _, l := range res.Method {
 		fmt.Fprintf(&b, "- %s\n", l)
@@ -59,7 +60,7 @@ func writeMarkdown(path, chart string, res *Results) error {
 			b.WriteString("\n")
 		}
 	}
-	fmt.Fprintf(&b, "\n## Bars\n\n%s\n\n| verdict | bar | measured |\n|---|---|---|\n", barsIntro)
+	fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| verdict | bar | measured |\n|---|---|---|\n", barsTitle(res), barsText(res))
 	for _, br := range res.Bars {
 		v := br.Verdict
 		if br.Verdict == verdictNotHeld {
@@ -77,7 +78,7 @@ func writeMarkdown(path, chart string, res *Results) error {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", v, mdEscape(br.Text), mdEscape(strings.Join(lines, "<br>")))
 	}
-	fmt.Fprintf(&b, "\nBars: %s.\n", barsHeld(res.Bars))
+	fmt.Fprintf(&b, "\nBars: %s.\n", barsHeld(res.Bars, res.Quick))
 	b.WriteString("\n## What each row measures\n\n")
 	for _, r := range sortedRows() {
 		fmt.Fprintf(&b, "- **%s** (`%s`): %s\n", r.Name(), r.Key(), r.About())
@@ -96,6 +97,45 @@ func writeMarkdown(path, chart string, res *Results) error {
 		}
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// writeConditionsMD writes the run conditions: the load, and what made the figures noisy.
+func writeConditionsMD(b *strings.Builder, res *Results) {
+	c := res.Conditions
+	if c == nil {
+		return
+	}
+	b.WriteString("\n## Run conditions\n\n")
+	fmt.Fprintf(b, "| load | |\n|---|---|\n| cores | %d |\n", c.Cores)
+	for _, l := range []struct {
+		name string
+		v    []float64
+	}{{"load average at start (1, 5, 15 min)", c.LoadStart}, {"load average at end (1, 5, 15 min)", c.LoadEnd}} {
+		cell := "not recorded"
+		if len(l.v) == 3 {
+			cell = fmt.Sprintf("%.2f, %.2f, %.2f", l.v[0], l.v[1], l.v[2])
+		}
+		fmt.Fprintf(b, "| %s | %s |\n", l.name, cell)
+	}
+	if len(c.LoadStart) > 0 || len(c.LoadEnd) > 0 {
+		fmt.Fprintf(b, "| highest load of other work (1 min, the suite's own share taken out) | %.2f |\n", c.LoadOthers)
+	}
+	if c.OwnCPU > 0 {
+		fmt.Fprintf(b, "| the suite's own CPU use (cores, on average) | %.2f |\n", c.OwnCPU)
+	}
+	fmt.Fprintf(b, "| rows whose repetitions spread wider than %.0f× | %d |\n", maxSpread, len(c.WideSpread))
+	if len(c.Warnings) == 0 {
+		if len(c.LoadStart) > 0 || len(c.LoadEnd) > 0 {
+			b.WriteString("\nThe machine was not busy with other work, and no row spread wider than 2×.\n")
+		} else {
+			b.WriteString("\nNo row spread wider than 2×; the load was not recorded for this run.\n")
+		}
+		return
+	}
+	b.WriteString("\n**Warning: the figures may be noisy.**\n\n")
+	for _, w := range c.Warnings {
+		fmt.Fprintf(b, "- %s.\n", mdEscape(w))
+	}
 }
 
 func writeMDTable(b *strings.Builder, t table) {

@@ -26,6 +26,7 @@ type runner struct {
 	filter *regexp.Regexp
 	dir    string // for ipc endpoints
 	prog   *progress
+	load   *loadSampler // nil: the load is not sampled
 	res    *Results
 }
 
@@ -35,6 +36,9 @@ func (rn *runner) run(ctx context.Context) {
 		rows := selected(sc, rn.rows, rn.filter)
 		if rows == nil {
 			continue
+		}
+		if rn.load != nil {
+			rn.load.sample()
 		}
 		sr := &ScenarioResult{
 			Name: sc.Name, Kind: sc.Kind, Title: sc.Title(), Transport: sc.Transport, Size: sc.Size,
