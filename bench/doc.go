@@ -1,8 +1,8 @@
 // Package bench is zmqasync's benchmark suite. It has no API: it holds the go test
 // microbenchmarks of every layer, each beside its raw pebbe/zmq4 twin, and, in
 // sub-directories, the comparison program behind `make bench` (cmd/zmqbench), the C
-// program it runs as the physical limit (clib) and the pyzmq asyncio peer
-// (pyzmq_peer.py).
+// program it runs as a reference for libzmq without Go (clib) and the pyzmq asyncio
+// peer (pyzmq_peer.py).
 //
 //	go test -run '^$' -bench . -benchmem ./bench/          # make bench-micro
 //	go test -run '^$' -bench 'PushPull/tcp/16B' ./bench/   # one scenario, every layer

@@ -1,7 +1,8 @@
 /*
- * zmqbench-c: the C row of zmqasync's benchmark suite (bench/cmd/zmqbench), the
- * physical limit of libzmq on this machine. It runs the same loops as the Go rows,
- * both ends in this one process, and prints one JSON object on stdout.
+ * zmqbench-c: the C row of zmqasync's benchmark suite (bench/cmd/zmqbench), libzmq
+ * with no Go on the path: a reference, not an upper bound. It runs the same loops as
+ * the Go rows, both ends in this one process with one libzmq I/O thread (the default
+ * context), and prints one JSON object on stdout.
  *
  *   zmqbench-c thr ENDPOINT SIZE COUNT
  *       PUSH -> PULL throughput. The main thread binds a PULL socket to ENDPOINT
