@@ -91,7 +91,7 @@ func FuzzParseMonitorEvent(f *testing.F) {
 		if extra {
 			msg = append(msg, nil)
 		}
-		ev, err := ParseMonitorEvent(msg)
+		ev, err := parseMonitorEvent(msg)
 		if (err == nil) != (len(head) == 6 && !extra) {
 			t.Fatalf("head %d bytes, extra %v: err %v", len(head), extra, err)
 		}

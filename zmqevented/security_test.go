@@ -3,7 +3,6 @@ package zmqevented_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -37,7 +36,7 @@ func keyPair(t *testing.T) zmqevented.CurveKeyPair {
 type secureServer struct {
 	ctx      *zmqevented.Context
 	pull     *zmqevented.Socket
-	mon      *zmqevented.Socket
+	mon      *zmqevented.Monitor
 	endpoint string
 	keys     zmqevented.CurveKeyPair
 	logs     *observer.ObservedLogs
@@ -53,22 +52,13 @@ func newSecureServer(t *testing.T, policy zmqevented.AuthPolicy, opts ...zmqeven
 	}
 	pull, err := c.NewSocket(zmq4.PULL, opts...)
 	require.NoError(t, err)
-	mon, err := pull.Monitor(zmq4.EVENT_HANDSHAKE_SUCCEEDED | zmq4.EVENT_HANDSHAKE_FAILED_AUTH |
-		zmq4.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq4.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+	mon, err := pull.Monitor(t.Context(), zmq4.EVENT_HANDSHAKE_SUCCEEDED|zmq4.EVENT_HANDSHAKE_FAILED_AUTH|
+		zmq4.EVENT_HANDSHAKE_FAILED_PROTOCOL|zmq4.EVENT_HANDSHAKE_FAILED_NO_DETAIL, 64)
 	require.NoError(t, err)
 	require.NoError(t, pull.Bind("tcp://127.0.0.1:*"))
 	ep, err := pull.LastEndpoint()
 	require.NoError(t, err)
 	return &secureServer{ctx: c, pull: pull, mon: mon, endpoint: ep, keys: keys, logs: logs}
-}
-
-// nextEvent returns the next monitor event's kind.
-func nextEvent(t *testing.T, mon *zmqevented.Socket) zmq4.Event {
-	t.Helper()
-	m, err := mon.Recv(zmqtest.Ctx(t, 10*time.Second))
-	require.NoError(t, err)
-	require.Len(t, m, 2)
-	return zmq4.Event(binary.LittleEndian.Uint16(m[0]))
 }
 
 // client sends one message to the server from a fresh context with opts.
@@ -94,7 +84,7 @@ func TestCurveAllowedClient(t *testing.T) {
 	client := keyPair(t)
 	srv := newSecureServer(t, zmqevented.AuthPolicy{CurveKeys: []string{client.Public}})
 	srv.client(t, "secret weather", zmqevented.WithCurveClient(srv.keys.Public, client))
-	require.Equal(t, zmq4.EVENT_HANDSHAKE_SUCCEEDED, nextEvent(t, srv.mon))
+	require.Equal(t, zmq4.EVENT_HANDSHAKE_SUCCEEDED, nextEvent(t, srv.mon).Event)
 	m, err := srv.pull.Recv(zmqtest.Ctx(t, 5*time.Second))
 	require.NoError(t, err)
 	require.Equal(t, "secret weather", string(m[0]))
@@ -121,7 +111,7 @@ func TestCurveRejections(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newSecureServer(t, zmqevented.AuthPolicy{CurveKeys: []string{allowed.Public}})
 			srv.client(t, "must not arrive", tc.client(srv)...)
-			ev := nextEvent(t, srv.mon)
+			ev := nextEvent(t, srv.mon).Event
 			require.NotZero(t, ev&tc.events, "monitor reported %v, want one of %v", ev, tc.events)
 			srv.nothingArrives(t)
 			denied := srv.logs.FilterMessage("denied")
@@ -153,7 +143,7 @@ func TestAuthAddressRules(t *testing.T) {
 			srv := newSecureServer(t, tc.policy)
 			srv.client(t, "hello", zmqevented.WithCurveClient(srv.keys.Public, client))
 			if !tc.pass {
-				require.Equal(t, zmq4.EVENT_HANDSHAKE_FAILED_AUTH, nextEvent(t, srv.mon))
+				require.Equal(t, zmq4.EVENT_HANDSHAKE_FAILED_AUTH, nextEvent(t, srv.mon).Event)
 				srv.nothingArrives(t)
 				return
 			}
@@ -165,7 +155,7 @@ func TestAuthAddressRules(t *testing.T) {
 	t.Run("NULL with a ZAP domain", func(t *testing.T) {
 		srv := newSecureServer(t, zmqevented.AuthPolicy{Deny: []string{"127.0.0.1"}}, zmqevented.WithZAPDomain("global"))
 		srv.client(t, "plain")
-		require.Equal(t, zmq4.EVENT_HANDSHAKE_FAILED_AUTH, nextEvent(t, srv.mon))
+		require.Equal(t, zmq4.EVENT_HANDSHAKE_FAILED_AUTH, nextEvent(t, srv.mon).Event)
 		srv.nothingArrives(t)
 	})
 }
@@ -182,7 +172,7 @@ func TestPlainAuth(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		srv := newSecureServer(t, policy, zmqevented.WithPlainServer())
 		srv.client(t, "out", zmqevented.WithPlainClient("admin", "guess"))
-		require.Equal(t, zmq4.EVENT_HANDSHAKE_FAILED_AUTH, nextEvent(t, srv.mon))
+		require.Equal(t, zmq4.EVENT_HANDSHAKE_FAILED_AUTH, nextEvent(t, srv.mon).Event)
 		srv.nothingArrives(t)
 		require.Equal(t, "invalid username or password", srv.logs.FilterMessage("denied").All()[0].ContextMap()["reason"])
 	})

@@ -36,13 +36,13 @@ type Socket struct {
 	closed bool
 	w      waitState
 
-	// monitor is the endpoint libzmq's monitor on this socket sends to ("" if none) and
-	// monitorSock the socket receiving there.
-	monitor     string
-	monitorSock *Socket
 	// beforeClose runs (once) at the start of Close: a monitor's receiving socket stops
 	// the monitor it receives from.
 	beforeClose func()
+
+	monMu     sync.Mutex // guards mon and monClosed; never held with mu by Monitor
+	mon       *monitor   // the socket's monitor, started by the first Monitor call
+	monClosed bool       // Close began: no monitor starts any more
 }
 
 var _ io.Closer = (*Socket)(nil)
@@ -204,6 +204,7 @@ func (s *Socket) With(fn func(raw *zmq4.Socket) error) error {
 // Close does not wait for the linger. Safe to call concurrently with every other
 // method; a second call returns ErrClosed.
 func (s *Socket) Close() error {
+	s.stopMonitor()
 	s.mu.Lock()
 	before := s.beforeClose
 	s.mu.Unlock()

@@ -349,7 +349,7 @@ func TestWrap(t *testing.T) {
 	require.NoError(t, push.Connect("inproc://wrapped"))
 	ctx := zmqtest.Ctx(t, 10*time.Second)
 
-	mon, err := pull.Monitor(zmq4.EVENT_ALL, zmqevented.WithLinger(0))
+	mon, err := pull.Monitor(ctx, zmq4.EVENT_ALL, 16)
 	require.NoError(t, err)
 
 	require.NoError(t, push.Send(ctx, []byte("via wrap")))
@@ -365,9 +365,10 @@ func TestWrap(t *testing.T) {
 	require.ErrorContains(t, err, "Context option")
 	require.ErrorIs(t, rawBad.Bind("inproc://x"), zmq4.ErrorSocketClosed, "a failed Wrap still owns the socket: it closed it")
 
+	require.NoError(t, mon.Close())
+	require.ErrorIs(t, mon.Close(), zmqevented.ErrClosed)
 	require.NoError(t, pull.Close())
 	require.NoError(t, push.Close())
-	require.NoError(t, mon.Close())
 	require.NoError(t, zctx.Term())
 }
 
@@ -400,111 +401,116 @@ func TestWithRechecksWaiters(t *testing.T) {
 	}
 }
 
+// nextEvent returns the next event of mon within 10 s.
+func nextEvent(t *testing.T, mon *zmqevented.Monitor) zmqevented.MonitorEvent {
+	t.Helper()
+	select {
+	case ev, ok := <-mon.C():
+		require.True(t, ok, "the subscription ended")
+		return ev
+	case <-time.After(10 * time.Second):
+		t.Fatal("no monitor event")
+	}
+	return zmqevented.MonitorEvent{}
+}
+
+// nextEventOf skips events until one of kind e.
+func nextEventOf(t *testing.T, mon *zmqevented.Monitor, e zmq4.Event) zmqevented.MonitorEvent {
+	t.Helper()
+	for {
+		if ev := nextEvent(t, mon); ev.Event == e {
+			return ev
+		}
+	}
+}
+
 func TestMonitorReportsConnect(t *testing.T) {
 	c := zmqtest.NewContext(t)
 	s, ep := zmqtest.Bind(t, c, zmq4.PULL, "tcp://127.0.0.1:*")
-	mon, err := s.Monitor(zmq4.EVENT_ACCEPTED | zmq4.EVENT_DISCONNECTED)
+	mon, err := s.Monitor(t.Context(), zmq4.EVENT_ACCEPTED|zmq4.EVENT_DISCONNECTED, 16)
 	require.NoError(t, err)
 	peer, err := c.NewSocket(zmq4.PUSH)
 	require.NoError(t, err)
 	require.NoError(t, peer.Connect(ep))
-	ctx := zmqtest.Ctx(t, 10*time.Second)
-	m, err := mon.Recv(ctx)
-	require.NoError(t, err)
-	ev, err := zmqevented.ParseMonitorEvent(m)
-	require.NoError(t, err)
+	ev := nextEvent(t, mon)
 	require.Equal(t, zmq4.EVENT_ACCEPTED, ev.Event)
 	require.Equal(t, ep, ev.Endpoint)
+	require.Equal(t, 1, mon.Peers())
 	require.NoError(t, peer.Close())
-	m, err = mon.Recv(ctx)
-	require.NoError(t, err)
-	ev, err = zmqevented.ParseMonitorEvent(m)
-	require.NoError(t, err)
+	ev = nextEvent(t, mon)
 	require.Equal(t, zmq4.EVENT_DISCONNECTED, ev.Event)
+	require.Equal(t, 0, mon.Peers())
+	require.Contains(t, ev.String(), ep)
 
-	_, err = zmqevented.ParseMonitorEvent([][]byte{[]byte("short"), nil})
-	require.ErrorIs(t, err, zmqevented.ErrBadMonitorEvent)
+	_, err = s.Monitor(t.Context(), zmq4.EVENT_ALL, 0)
+	require.ErrorContains(t, err, "buffer 0")
 }
 
-// TestMonitorReplacesUnreadMonitor: a second Monitor on a socket whose first monitor's
-// socket is full (nobody read it) neither hangs nor leaves libzmq stuck: the old one is
-// emptied and stopped, the new one reports, and the socket keeps working.
-func TestMonitorReplacesUnreadMonitor(t *testing.T) {
+// TestMonitorSubscribers: one libzmq monitor serves any number of subscribers on one
+// socket, each with its own mask, queue and end. A subscriber that never reads loses
+// events for itself alone (counted); the others, libzmq's I/O thread and the socket
+// carry on; one that leaves ends alone; a late one sees what follows.
+func TestMonitorSubscribers(t *testing.T) {
 	c := zmqtest.NewContext(t)
 	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "tcp://127.0.0.1:*")
-	_, err := pull.Monitor(zmq4.EVENT_ALL) // never read
+	stuck, err := pull.Monitor(t.Context(), zmq4.EVENT_ALL, 4) // never read
 	require.NoError(t, err)
+	leaving, cancel := context.WithCancel(t.Context())
+	left, err := pull.Monitor(leaving, zmq4.EVENT_ALL, 4)
+	require.NoError(t, err)
+	accepts, err := pull.Monitor(t.Context(), zmq4.EVENT_ACCEPTED, 2000)
+	require.NoError(t, err)
+	cancel()
+	_, open := <-left.C()
+	require.False(t, open, "a cancelled subscription ends")
+
+	const conns = 700 // each is at least two events: more than a monitor socket's RCVHWM
 	addr := strings.TrimPrefix(ep, "tcp://")
-	for range 700 { // each connection is at least two events: more than the 1000 the pipe holds
+	for range conns {
 		conn, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
 		require.NoError(t, conn.Close())
 	}
-	done := make(chan error, 1)
-	var mon *zmqevented.Socket
-	go func() {
-		var err error
-		mon, err = pull.Monitor(zmq4.EVENT_ACCEPTED)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("a second Monitor hung behind the first one's full socket")
+	for range conns {
+		require.Equal(t, zmq4.EVENT_ACCEPTED, nextEvent(t, accepts).Event)
 	}
-	ctx := zmqtest.Ctx(t, 10*time.Second)
-	push, err := c.NewSocket(zmq4.PUSH)
+	require.Zero(t, accepts.Dropped())
+	require.Positive(t, stuck.Dropped())
+	require.Len(t, stuck.C(), 4)
+
+	late, err := pull.Monitor(t.Context(), zmq4.EVENT_ACCEPTED, 16)
 	require.NoError(t, err)
-	require.NoError(t, push.Connect(ep))
-	for {
-		m, err := mon.Recv(ctx)
-		require.NoError(t, err)
-		ev, err := zmqevented.ParseMonitorEvent(m)
-		require.NoError(t, err)
-		if ev.Event == zmq4.EVENT_ACCEPTED && ev.Endpoint == ep {
-			break
-		}
-	}
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+	push := zmqtest.Connect(t, c, zmq4.PUSH, ep)
+	require.Equal(t, ep, nextEvent(t, late).Endpoint)
 	require.NoError(t, push.Send(ctx, []byte("still works")))
 	m, err := pull.Recv(ctx)
 	require.NoError(t, err)
 	require.Equal(t, "still works", string(m[0]))
 }
 
-// TestMonitorCloseStopsMonitoring: closing a monitor's socket stops libzmq's monitor on
-// the watched socket. libzmq sends events with blocking sends: were the monitor left
-// running with nobody reading, the next event would block the I/O thread, and with it
-// every connection of the context (libzmq #3575).
-func TestMonitorCloseStopsMonitoring(t *testing.T) {
+// TestMonitorEndsWithSocket: closing the socket ends every subscription, the last
+// event MONITOR_STOPPED whatever the mask, and leaves no monitor behind (goleak and
+// the context's Term check it); a closed socket refuses Monitor.
+func TestMonitorEndsWithSocket(t *testing.T) {
 	c := zmqtest.NewContext(t)
 	pull, ep := zmqtest.Bind(t, c, zmq4.PULL, "tcp://127.0.0.1:*")
-	mon, err := pull.Monitor(zmq4.EVENT_ALL)
+	a, err := pull.Monitor(t.Context(), zmq4.EVENT_ACCEPTED, 16)
 	require.NoError(t, err)
-	require.NoError(t, mon.Close())
-
-	ctx := zmqtest.Ctx(t, 10*time.Second)
-	for i := range 3 { // connections come and go: each would be an event
-		push, err := c.NewSocket(zmq4.PUSH)
-		require.NoError(t, err)
-		require.NoError(t, push.Connect(ep))
-		require.NoError(t, push.Send(ctx, seqFrame(i)))
-		m, err := pull.Recv(ctx)
-		require.NoError(t, err, "the I/O thread is stuck sending a monitor event")
-		require.Equal(t, string(seqFrame(i)), string(m[0]))
-		require.NoError(t, push.Close())
+	b, err := pull.Monitor(t.Context(), zmq4.EVENT_ALL, 16)
+	require.NoError(t, err)
+	zmqtest.Connect(t, c, zmq4.PUSH, ep)
+	nextEventOf(t, a, zmq4.EVENT_ACCEPTED)
+	require.NoError(t, pull.Close())
+	for _, mon := range []*zmqevented.Monitor{a, b} {
+		var last zmqevented.MonitorEvent
+		for ev := range mon.C() {
+			last = ev
+		}
+		require.Equal(t, zmq4.EVENT_MONITOR_STOPPED, last.Event)
 	}
-	// A new monitor on the same socket works.
-	mon, err = pull.Monitor(zmq4.EVENT_ACCEPTED)
-	require.NoError(t, err)
-	push, err := c.NewSocket(zmq4.PUSH)
-	require.NoError(t, err)
-	require.NoError(t, push.Connect(ep))
-	m, err := mon.Recv(ctx)
-	require.NoError(t, err)
-	ev, err := zmqevented.ParseMonitorEvent(m)
-	require.NoError(t, err)
-	require.Equal(t, zmq4.EVENT_ACCEPTED, ev.Event)
+	_, err = pull.Monitor(t.Context(), zmq4.EVENT_ALL, 1)
+	require.ErrorIs(t, err, zmqevented.ErrClosed)
 }
 
 // TestLargeMessage: a 16 MiB message round trip, content intact.

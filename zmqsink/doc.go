@@ -81,8 +81,8 @@
 // ErrMessageDropped; no route for a ROUTER with ROUTER_MANDATORY) and, with
 // WithPeerTracking on a PUB or XPUB, the messages libzmq took while the monitor counted
 // no connected peer. The monitor sees tcp and ipc connections (ACCEPTED and CONNECTED
-// up, DISCONNECTED down) but not inproc ones, nor connections made before New (so make
-// the sink before binding or connecting), and it learns of a connection a little after
+// up, DISCONNECTED down) but not inproc ones, nor connections made before the socket's
+// monitor started (so make the sink before binding or connecting), and it learns of a connection a little after
 // libzmq does; a connected peer that has not subscribed yet, or to other topics, counts
 // as a peer. So with tracking, Dropped is exact for a PUB with no tcp or ipc peer and
 // no inproc connection at all, and approximate around connects and disconnects. What

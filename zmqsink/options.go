@@ -78,10 +78,10 @@ func WithCloseSocket(on bool) Option {
 
 // WithPeerTracking makes a PUB or XPUB sink count the messages it sends while the
 // socket has no connected peer in Stats.Dropped (libzmq drops them without telling).
-// It runs libzmq's socket monitor on the socket and one goroutine, owned by the Sink,
-// that reads it; see "Drops" in the package documentation for what it sees and what
-// it cannot (inproc peers, connections made before New). The monitor replaces any
-// monitor already running on the socket. Default: off. On other socket types New fails.
+// It subscribes to the socket's monitor (zmqevented.Socket.Monitor, which other
+// watchers share); see "Drops" in the package documentation for what it sees and what
+// it cannot (inproc peers, connections made before the socket's monitor started).
+// Default: off. On other socket types New fails.
 func WithPeerTracking(on bool) Option {
 	return optionFunc(func(o *options) { o.trackPeers = on })
 }

@@ -41,9 +41,7 @@ type Sink struct {
 	// reported yet; later drops are logged at debug level until it is cleared.
 	dropWarned atomic.Bool
 
-	peers   atomic.Int64       // connected peers seen by the monitor (WithPeerTracking)
-	mon     *zmqevented.Socket // the monitor's PAIR socket; nil without tracking
-	monDone chan struct{}      // closed when the monitor goroutine has returned
+	mon *zmqevented.Monitor // the socket's monitor, counting peers; nil without tracking
 
 	mu       sync.Mutex
 	closed   bool       // Close began: nothing more is accepted
@@ -296,7 +294,7 @@ func perMessage(err error) bool {
 // countSentLocked counts n messages libzmq took whole: as sent, or, for a tracked PUB or
 // XPUB without any connected peer, as dropped.
 func (k *Sink) countSentLocked(n int) {
-	if k.track && k.peers.Load() == 0 {
+	if k.noPeer() {
 		k.ndropped += uint64(n)
 	} else {
 		k.sent += uint64(n)

@@ -51,7 +51,7 @@ func (k *Sink) statsLocked() Stats {
 		Peers:    -1,
 	}
 	if k.track {
-		st.Peers = int(k.peers.Load())
+		st.Peers = k.mon.Peers()
 	}
 	return st
 }

@@ -50,7 +50,7 @@ func (k *Sink) handOff(batch [][][]byte) (stop bool) {
 		err := k.sock.Send(k.life, batch[i]...)
 		switch {
 		case err == nil:
-			if k.track && k.peers.Load() == 0 {
+			if k.noPeer() {
 				noPeer++
 			} else {
 				sent++

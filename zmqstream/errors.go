@@ -37,8 +37,4 @@ var (
 	// ErrNilFuture is emitted by FlatMapFuture, in the item's place, when the function
 	// returns a nil future.
 	ErrNilFuture = errors.New("zmqstream: nil future")
-
-	// ErrMalformedEvent is wrapped by the error of an EventStream that received a
-	// message that is not a libzmq monitor event (two frames, the first of 6 bytes).
-	ErrMalformedEvent = errors.New("zmqstream: malformed monitor event")
 )

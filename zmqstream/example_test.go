@@ -180,17 +180,17 @@ func ExampleMonitor() {
 	check(dealer.Connect(endpoint))
 	for ev, err := range events.All(ctx) {
 		check(err)
-		fmt.Println(ev.Kind, ev.Endpoint == endpoint)
-		if ev.Kind == zmqstream.EventConnected {
+		fmt.Println(ev.Event, ev.Endpoint == endpoint)
+		if ev.Event == zmq4.EVENT_CONNECTED {
 			check(router.Close()) // the peer goes away
 		}
-		if ev.Kind == zmqstream.EventDisconnected {
+		if ev.Event == zmq4.EVENT_DISCONNECTED {
 			break
 		}
 	}
 	// Output:
-	// connected true
-	// disconnected true
+	// EVENT_CONNECTED true
+	// EVENT_DISCONNECTED true
 }
 
 // Several consumers of one stream: an audit log that must see everything (Block), and

@@ -618,27 +618,27 @@ func TestMonitorTCP(t *testing.T) {
 	events := es.C()
 	require.NoError(t, dealer.Connect(ep))
 
-	await := func(kind zmqstream.EventKind) zmqstream.Event {
+	await := func(kind zmq4.Event) zmqevented.MonitorEvent {
 		t.Helper()
 		for {
 			ev, ok := recvChan(t, events, 10*time.Second)
 			require.True(t, ok, "events ended before %v: %v", kind, es.Err())
 			t.Log(ev)
-			if ev.Kind == kind {
+			if ev.Event == kind {
 				return ev
 			}
 		}
 	}
-	ev := await(zmqstream.EventConnected)
+	ev := await(zmq4.EVENT_CONNECTED)
 	require.Equal(t, ep, ev.Endpoint)
 	require.NotZero(t, ev.Value, "file descriptor")
-	require.Equal(t, ep, await(zmqstream.EventHandshakeSucceeded).Endpoint)
+	require.Equal(t, ep, await(zmq4.EVENT_HANDSHAKE_SUCCEEDED).Endpoint)
 
 	require.NoError(t, router.Close()) // the peer goes away
-	require.Equal(t, ep, await(zmqstream.EventDisconnected).Endpoint)
+	require.Equal(t, ep, await(zmq4.EVENT_DISCONNECTED).Endpoint)
 
 	require.NoError(t, dealer.Close())
-	await(zmqstream.EventMonitorStopped)
+	await(zmq4.EVENT_MONITOR_STOPPED)
 	_, ok := recvChan(t, events, 5*time.Second)
 	require.False(t, ok, "events go on after monitor-stopped")
 	waitClosed(t, es.Done(), time.Second, "Done")
@@ -672,15 +672,15 @@ func TestMonitorEndsWithStoppedWhateverTheMask(t *testing.T) {
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = es.Close() })
 			require.NoError(t, dealer.Connect(ep))
-			var kinds []zmqstream.EventKind
+			var kinds []zmq4.Event
 			for ev, err := range es.All(ctx) {
 				require.NoError(t, err)
-				kinds = append(kinds, ev.Kind)
-				if ev.Kind == zmqstream.EventConnected {
+				kinds = append(kinds, ev.Event)
+				if ev.Event == zmq4.EVENT_CONNECTED {
 					require.NoError(t, dealer.Close())
 				}
 			}
-			require.Equal(t, []zmqstream.EventKind{zmqstream.EventConnected, zmqstream.EventMonitorStopped}, kinds)
+			require.Equal(t, []zmq4.Event{zmq4.EVENT_CONNECTED, zmq4.EVENT_MONITOR_STOPPED}, kinds)
 			waitClosed(t, es.Done(), time.Second, "Done")
 			require.NoError(t, es.Err())
 			require.NoError(t, es.Close())
@@ -707,20 +707,20 @@ func TestMonitorAcceptedObservable(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, dealer.Connect(ep))
 
-	var kinds []zmqstream.EventKind
-	for ev, err := range zmqstream.Values[zmqstream.Event](ctx, es.Observable()) {
+	var kinds []zmq4.Event
+	for ev, err := range zmqstream.Values[zmqevented.MonitorEvent](ctx, es.Observable()) {
 		require.NoError(t, err)
 		t.Log(ev)
 		require.Contains(t, ev.Endpoint, "tcp://127.0.0.1:")
-		kinds = append(kinds, ev.Kind)
-		if ev.Kind == zmqstream.EventAccepted {
+		kinds = append(kinds, ev.Event)
+		if ev.Event == zmq4.EVENT_ACCEPTED {
 			require.NoError(t, dealer.Close())
 		}
-		if ev.Kind == zmqstream.EventDisconnected {
+		if ev.Event == zmq4.EVENT_DISCONNECTED {
 			cancel() // closes the EventStream: the observation completes
 		}
 	}
-	require.Equal(t, []zmqstream.EventKind{zmqstream.EventAccepted, zmqstream.EventDisconnected}, kinds)
+	require.Equal(t, []zmq4.Event{zmq4.EVENT_ACCEPTED, zmq4.EVENT_DISCONNECTED}, kinds)
 	waitClosed(t, es.Done(), 5*time.Second, "Done")
 	require.ErrorIs(t, context.Cause(es.Context()), zmqstream.ErrClosed)
 	require.ErrorIs(t, es.Close(), zmqstream.ErrClosed)

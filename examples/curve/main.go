@@ -134,17 +134,17 @@ func run(ctx context.Context) (err error) {
 // subscriber's) and its first handshake-failed-auth event (the intruder's, which
 // libzmq retries and the ZAP handler refuses again, every reconnect interval).
 func awaitHandshakes(ctx context.Context, events *zmqstream.EventStream) error {
-	seen := map[zmqstream.EventKind]bool{}
+	seen := map[zmq4.Event]bool{}
 	for len(seen) < 2 {
 		select {
 		case ev, ok := <-events.C():
 			if !ok {
 				return errors.Join(errors.New("the monitor stopped early"), events.Err())
 			}
-			if !seen[ev.Kind] {
+			if !seen[ev.Event] {
 				fmt.Println("publisher:", ev)
 			}
-			seen[ev.Kind] = true
+			seen[ev.Event] = true
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for the handshakes: %w", context.Cause(ctx))
 		}

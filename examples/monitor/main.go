@@ -65,16 +65,16 @@ func run(ctx context.Context) (err error) {
 	g.Go(func() error { return pong(ctx, server) })
 	g.Go(func() error { return comeAndGo(ctx, zctx, endpoint) })
 
-	seen := map[zmqstream.EventKind]int{}
+	seen := map[zmq4.Event]int{}
 	for ev, err := range events.All(ctx) { // ends after monitor-stopped
 		if err != nil {
 			_ = server.Close() // stop pong
 			return errors.Join(fmt.Errorf("after %d accepted and %d disconnected events: %w",
-				seen[zmqstream.EventAccepted], seen[zmqstream.EventDisconnected], err), g.Wait())
+				seen[zmq4.EVENT_ACCEPTED], seen[zmq4.EVENT_DISCONNECTED], err), g.Wait())
 		}
 		fmt.Println("event:", ev)
-		seen[ev.Kind]++
-		if ev.Kind == zmqstream.EventDisconnected && seen[ev.Kind] == *peers {
+		seen[ev.Event]++
+		if ev.Event == zmq4.EVENT_DISCONNECTED && seen[ev.Event] == *peers {
 			// Every peer came and went: closing the socket ends its monitor's stream.
 			if err := server.Close(); err != nil {
 				return errors.Join(err, g.Wait())
@@ -84,9 +84,9 @@ func run(ctx context.Context) (err error) {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	accepted, disconnected := seen[zmqstream.EventAccepted], seen[zmqstream.EventDisconnected]
+	accepted, disconnected := seen[zmq4.EVENT_ACCEPTED], seen[zmq4.EVENT_DISCONNECTED]
 	fmt.Printf("monitor: %d peers: %d accepted, %d disconnected\n", *peers, accepted, disconnected)
-	if accepted != *peers || disconnected != *peers || seen[zmqstream.EventMonitorStopped] != 1 {
+	if accepted != *peers || disconnected != *peers || seen[zmq4.EVENT_MONITOR_STOPPED] != 1 {
 		return errors.New("wrong events")
 	}
 	return nil

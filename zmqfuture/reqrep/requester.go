@@ -58,7 +58,7 @@ var ErrPeerLost = errors.New("reqrep: peer disconnected with the request pending
 // the goroutines. All its methods are safe for concurrent use.
 type Requester struct {
 	s          *zmqevented.Socket
-	mon        *zmqevented.Socket // the PAIR receiving s's monitor events
+	mon        *zmqevented.Monitor // s's monitor events
 	log        *zap.Logger
 	timeout    time.Duration
 	retries    int           // WithRetryOnDisconnect
@@ -153,16 +153,9 @@ type call struct {
 // correlation frame with a malformed reply, if at all). s may already be
 // connected; requests wait in libzmq until a peer is.
 //
-// NewRequester starts libzmq's socket monitor on s ([zmqevented.Socket.Monitor])
-// to learn when a peer's connection goes away. A socket has one monitor at a
-// time: starting another on s (zmqevented's Monitor or zmqstream.Monitor)
-// ends the Requester's, after which it no longer notices disconnects (it logs
-// a warning) and pending requests wait for their ctx or [WithRequestTimeout]
-// again. Disconnects are reported for tcp, ipc and the other stream
-// transports, not for inproc. A peer that vanishes without closing its
-// connection (its host is down, the network is cut) is noticed only when
-// libzmq notices: set ZMQ_HEARTBEAT_IVL and ZMQ_HEARTBEAT_TIMEOUT on s (or
-// rely on TCP keepalives) to bound that, or bound the requests themselves.
+// It subscribes to s's monitor ([zmqevented.Socket.Monitor], shared with any
+// other watcher of s) to learn when a peer's connection goes away; see "Peer
+// loss" in the package documentation for what it can and cannot see.
 //
 // It fails, leaving s untouched and the caller's, with an error matching
 // [ErrSocketType] if s is not a DEALER, with an error naming the option for
@@ -185,7 +178,7 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 	if err := errors.Join(o.errs...); err != nil {
 		return nil, err
 	}
-	mon, err := s.Monitor(monitorEvents, zmqevented.WithLogger(o.logger))
+	mon, err := s.Monitor(context.Background(), monitorEvents, monitorQueue)
 	if err != nil {
 		return nil, fmt.Errorf("reqrep: NewRequester: start the socket monitor: %w", err)
 	}
@@ -503,10 +496,7 @@ func (r *Requester) Close() error {
 	r.mu.Unlock()
 
 	r.stop(ErrClosed)
-	// Closing the monitor's socket first stops libzmq's monitor on r.s (zmqevented
-	// does that), so libzmq is never left sending events to a socket nobody reads
-	// (libzmq #3575); the watcher then sees ErrClosed and returns.
-	_ = r.mon.Close() // fails only if it was closed under us (its Context closed)
+	_ = r.mon.Close() // the watcher returns; fails only if the socket closed under us
 	err := r.s.Close()
 	<-r.recvDone
 	r.wg.Wait()

@@ -16,10 +16,10 @@ import (
 
 // How a Requester notices that a peer went away.
 //
-// The watcher goroutine (watch) receives the events of the DEALER's socket
-// monitor. It never blocks on anything but that receive: libzmq sends the
-// events from its I/O thread with blocking sends, so a monitor that stops
-// reading would in time stall every connection of the context.
+// The watcher goroutine (watch) takes the events of the DEALER's socket
+// monitor from its zmqevented subscription, which other watchers of the socket
+// share. It never blocks on anything but that channel, so it does not fall
+// behind and lose a disconnect (a lost event is logged).
 //
 // On ZMQ_EVENT_DISCONNECTED the watcher counts the loss (lossSeq) and cancels
 // the receiver's Recv context (poke). The receiver, once out of its Recv,
@@ -66,7 +66,11 @@ const resendGrace = 100 * time.Millisecond
 // monitorEvents are the socket monitor events a Requester subscribes to.
 const monitorEvents = zmq4.EVENT_DISCONNECTED | zmq4.EVENT_HANDSHAKE_SUCCEEDED |
 	zmq4.EVENT_HANDSHAKE_FAILED_NO_DETAIL | zmq4.EVENT_HANDSHAKE_FAILED_PROTOCOL |
-	zmq4.EVENT_HANDSHAKE_FAILED_AUTH | zmq4.EVENT_MONITOR_STOPPED
+	zmq4.EVENT_HANDSHAKE_FAILED_AUTH
+
+// monitorQueue is how many monitor events the watcher may fall behind by: ample for
+// a burst of reconnects, since it only counts them and wakes other goroutines.
+const monitorQueue = 1024
 
 // resendState is what a call needs to be sent again (WithRetryOnDisconnect).
 type resendState struct {
@@ -92,25 +96,16 @@ func handshakeFailed(e zmq4.Event) bool {
 	return false
 }
 
-// watch is the watcher goroutine: it receives monitor events until the
-// monitor stops or its socket is closed (by Close, or by the socket's
-// Context).
+// watch is the watcher goroutine: it takes the socket's monitor events until the
+// subscription ends (Close, or the socket closed).
 func (r *Requester) watch() {
-	ctx := context.Background() // Close ends the wait by closing r.mon
-	var failedAt string         // endpoint of a handshake failure just reported
+	var failedAt string // endpoint of a handshake failure just reported
 	failed := false
-	for {
-		msg, err := r.mon.Recv(ctx)
-		if err != nil {
-			if !errors.Is(err, zmqevented.ErrClosed) {
-				r.log.Warn("socket monitor failed; disconnects are no longer noticed", zap.Error(err))
-			}
-			return
-		}
-		ev, err := zmqevented.ParseMonitorEvent(msg)
-		if err != nil {
-			r.log.Warn("malformed socket monitor event dropped", zap.Int("frames", len(msg)))
-			continue
+	var dropped uint64
+	for ev := range r.mon.C() {
+		if d := r.mon.Dropped(); d != dropped {
+			dropped = d
+			r.log.Warn("socket monitor events lost: a disconnect may go unnoticed", zap.Uint64("dropped", d))
 		}
 		switch {
 		case handshakeFailed(ev.Event):
@@ -132,16 +127,6 @@ func (r *Requester) watch() {
 			if ce := r.log.Check(zap.DebugLevel, "peer connected"); ce != nil {
 				ce.Write(zap.String("endpoint", ev.Endpoint))
 			}
-		case ev.Event == zmq4.EVENT_MONITOR_STOPPED:
-			r.mu.Lock()
-			closing := r.closed
-			r.mu.Unlock()
-			// Expected when the socket closes; otherwise someone started
-			// another monitor on it.
-			if !closing && r.s.With(func(*zmq4.Socket) error { return nil }) == nil {
-				r.log.Warn("socket monitor stopped by another monitor on the socket; disconnects are no longer noticed")
-			}
-			return
 		}
 		failed = false
 	}

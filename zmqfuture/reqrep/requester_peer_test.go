@@ -430,19 +430,30 @@ func TestRequesterHandshakeFailures(t *testing.T) {
 	require.Equal(t, Stats{Sent: 1, Replied: 1}, r.Stats())
 }
 
-// TestRequesterMonitorReplaced: another monitor started on the socket ends
-// the Requester's; it says so in a warning, and Close still works.
-func TestRequesterMonitorReplaced(t *testing.T) {
+// TestRequesterSharesMonitor: a user's monitor on the Requester's socket runs beside
+// the Requester's own (they share the socket's one libzmq monitor): both see the
+// peer go, the pending request fails with ErrPeerLost, and nothing is logged as lost.
+func TestRequesterSharesMonitor(t *testing.T) {
 	c := zmqtest.NewContext(t)
 	core, logs := observer.New(zapcore.WarnLevel)
-	_, r := newRouterRequester(t, c, "tcp://127.0.0.1:*", WithLogger(zap.New(core)))
-	mon, err := r.s.Monitor(zmq4.EVENT_ALL)
+	router, r := newRouterRequester(t, c, "tcp://127.0.0.1:*", WithLogger(zap.New(core)))
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+	mon, err := r.s.Monitor(ctx, zmq4.EVENT_DISCONNECTED, 16)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		return logs.FilterMessageSnippet("socket monitor stopped by another monitor").Len() == 1
-	}, 5*time.Second, time.Millisecond)
-	// Stop that monitor before its reader goes (libzmq #3575), then close.
-	require.NoError(t, r.s.With(func(raw *zmq4.Socket) error { return raw.Monitor("", 0) }))
+	f := r.Request(ctx, []byte("never answered"))
+	_, err = router.Recv(ctx)
+	require.NoError(t, err)
+	require.NoError(t, router.Close())
+
+	_, err = f.Await(ctx)
+	require.ErrorIs(t, err, ErrPeerLost)
+	select {
+	case ev := <-mon.C():
+		require.Equal(t, zmq4.EVENT_DISCONNECTED, ev.Event)
+	case <-ctx.Done():
+		t.Fatal("the user's monitor saw no disconnect")
+	}
 	require.NoError(t, mon.Close())
 	require.NoError(t, r.Close())
+	require.Zero(t, logs.Len(), "warnings: %v", logs.All())
 }
