@@ -96,7 +96,7 @@ func sinkBenchFinish(b *testing.B, k *zmqsink.Sink, s *zmqevented.Socket, wait f
 	if got := wait(); got != want {
 		b.Fatalf("receiver got %d messages, want %d", got, want)
 	}
-	if err := k.Close(ctx); err != nil {
+	if err := k.Shutdown(ctx); err != nil {
 		b.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

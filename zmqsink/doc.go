@@ -13,7 +13,7 @@
 //	_ = push.Connect("tcp://127.0.0.1:5555")
 //	k, _ := zmqsink.New(push)
 //	err := zmqsink.Forward(ctx, rxgo.Just("a", "b", "c")(), k) // blocks while the peer lags
-//	err = k.Close(ctx)                                          // flushes within ctx
+//	err = k.Shutdown(ctx)                                          // flushes within ctx
 //
 // # Capacity and backpressure
 //
@@ -60,19 +60,23 @@
 //
 // # Lifecycle
 //
-// New starts the writer goroutine (and, with WithPeerTracking, a monitor goroutine); the
-// Sink owns them, and Close stops them and waits. By default the Sink owns the socket as
-// well and Close closes it; with WithCloseSocket(false) it stays open for the caller.
+// New starts the writer goroutine; the Sink owns it, and Shutdown or Close stops it
+// and waits. The socket stays the caller's unless WithCloseSocket(true).
 //
-// Close is the graceful shutdown: it stops accepting, flushes within its context, and
-// only then stops the writer. It is the one call that can leave accepted messages
-// unsent, when its context ends first, and then it returns them in a *SendError. Flush
-// and Close mean "handed to libzmq", not "received": libzmq sends in the background,
-// keeps trying for the socket's linger after Close, and ZeroMQ drops what a peer has
-// not received when the peer goes away or the socket closes under it (libzmq issues #4660,
-// #3774). An application that must know waits for its peer's acknowledgement. Close is
-// idempotent; a second call returns ErrClosed. Closing the zmqevented.Context under a
-// sink makes the sink fail with zmqevented.ErrClosed at its next send; Close it first.
+// Shutdown is the graceful end: it stops accepting, flushes within its context, and
+// only then stops the writer. Close is abrupt: Shutdown with no time to wait. Both
+// return what they could not hand to libzmq in a *SendError: they are the only calls
+// that can leave accepted messages unsent, and never silently. A second call of
+// either returns ErrClosed. Closing the zmqevented.Context under a sink makes the
+// sink fail with zmqevented.ErrClosed at its next send; shut the sink down first.
+//
+// # Delivery
+//
+// Flush and Shutdown mean "handed to libzmq", not "received": libzmq sends in the
+// background, keeps trying for the socket's linger after it closes, and ZeroMQ drops
+// what a peer has not received when the peer goes away or the socket closes under it
+// (libzmq #4660, #3774). An application that must know waits for its peer's
+// acknowledgement.
 //
 // # Drops
 //

@@ -50,7 +50,7 @@ func Example() {
 		m, _ := pull.Recv(ctx)
 		fmt.Println(string(m[0]))
 	}
-	fmt.Println(k.Close(ctx), k.Stats().Sent)
+	fmt.Println(k.Shutdown(ctx), k.Stats().Sent)
 	// Output:
 	// one
 	// two
@@ -63,7 +63,7 @@ func ExampleForward() {
 	zctx, pull, push := examplePair("forward")
 	defer func() { _ = zctx.Close() }()
 	k, _ := zmqsink.New(push)
-	defer func() { _ = k.Close(ctx) }()
+	defer func() { _ = k.Shutdown(ctx) }()
 
 	// rxgo.Just flattens slice items, so it suits strings; emit [][]byte or []byte
 	// items with rxgo.Defer, rxgo.Create or rxgo.FromChannel.
@@ -84,7 +84,7 @@ func ExampleSink_Reserve() {
 	zctx, pull, push := examplePair("reserve")
 	defer func() { _ = zctx.Close() }()
 	k, _ := zmqsink.New(push, zmqsink.WithQueue(1))
-	defer func() { _ = k.Close(ctx) }()
+	defer func() { _ = k.Shutdown(ctx) }()
 
 	p, err := k.Reserve(ctx) // the only slot
 	if err != nil {
@@ -116,7 +116,7 @@ func ExampleSink_Close() {
 
 	expired, cancel := context.WithCancel(context.Background())
 	cancel()
-	err = k.Close(expired)
+	err = k.Shutdown(expired)
 	var se *zmqsink.SendError
 	if errors.As(err, &se) {
 		fmt.Println(errors.Is(err, context.Canceled), len(se.Messages), k.Stats().Failed)

@@ -191,7 +191,7 @@ func TestForwardStops(t *testing.T) {
 		require.ErrorIs(t, k.Send(ctx, []byte("x")), zmqevented.ErrClosed)
 		require.ErrorIs(t, <-done, zmqevented.ErrClosed) // ...and Forward, waiting, sees it
 		<-stopped
-		require.ErrorIs(t, k.Close(ctx), zmqevented.ErrClosed)
+		require.ErrorIs(t, k.Shutdown(ctx), zmqevented.ErrClosed)
 	})
 }
 
@@ -220,7 +220,7 @@ func TestForwardChan(t *testing.T) {
 	defer cancel()
 	require.ErrorIs(t, zmqsink.ForwardChan(dctx, open, k), context.DeadlineExceeded)
 
-	require.NoError(t, k.Close(ctx))
+	require.NoError(t, k.Shutdown(ctx))
 	require.ErrorIs(t, zmqsink.ForwardChan(ctx, open, k), zmqsink.ErrClosed)
 }
 
@@ -255,7 +255,7 @@ func TestForwardSeq(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{want}, strs(m))
 	}
-	require.NoError(t, k.Close(ctx))
+	require.NoError(t, k.Shutdown(ctx))
 	yielded = 0
 	require.ErrorIs(t, zmqsink.ForwardSeq(ctx, src([]string{"x", "y", "z"}, nil), k), zmqsink.ErrClosed)
 	require.Equal(t, 1, yielded, "iteration stops at the first refusal")
@@ -337,12 +337,12 @@ func TestForwardReturnsRefusedItem(t *testing.T) {
 		{"closed", zmqsink.ErrClosed, func(t *testing.T, ctx context.Context, k *zmqsink.Sink, _ *zmqevented.Socket) error {
 			expired, cancel := context.WithCancel(ctx)
 			cancel()
-			return k.Close(expired)
+			return k.Shutdown(expired)
 		}},
 		{"failed", zmqevented.ErrClosed, func(t *testing.T, ctx context.Context, k *zmqsink.Sink, push *zmqevented.Socket) error {
 			require.NoError(t, push.Close()) // under the sink's feet: it fails
 			err := k.Flush(ctx)
-			require.ErrorIs(t, k.Close(ctx), zmqevented.ErrClosed)
+			require.ErrorIs(t, k.Shutdown(ctx), zmqevented.ErrClosed)
 			return err
 		}},
 	}

@@ -30,7 +30,7 @@ func newSink(t testing.TB, s *zmqevented.Socket, opts ...zmqsink.Option) *zmqsin
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), zmqtest.TermTimeout)
 		defer cancel()
-		if err := k.Close(ctx); err != nil && !errors.Is(err, zmqsink.ErrClosed) {
+		if err := k.Shutdown(ctx); err != nil && !errors.Is(err, zmqsink.ErrClosed) {
 			t.Errorf("closing the sink at cleanup: %v", err)
 		}
 	})

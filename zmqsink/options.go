@@ -27,7 +27,7 @@ type options struct {
 }
 
 func defaultOptions() options {
-	return options{queue: DefaultQueue, logger: zap.NewNop(), closeSocket: true}
+	return options{queue: DefaultQueue, logger: zap.NewNop()}
 }
 
 func (o *options) fail(format string, args ...any) {
@@ -68,10 +68,10 @@ func WithLogger(l *zap.Logger) Option {
 	})
 }
 
-// WithCloseSocket says whether Sink.Close closes the socket. Default: true, the sink
-// owns the socket given to New. With false the socket stays open after Close (for
-// example to keep receiving on an XPUB or ROUTER, or to let a test receive everything
-// before closing it: libzmq #4660) and the caller closes it.
+// WithCloseSocket says whether Shutdown and Close close the socket. Default: false, as
+// in zmqstream: the socket stays the caller's, open after the sink ends (for example
+// to keep receiving on an XPUB or ROUTER), and the caller closes it. With true the
+// sink closes it as it ends.
 func WithCloseSocket(on bool) Option {
 	return optionFunc(func(o *options) { o.closeSocket = on })
 }

@@ -105,7 +105,7 @@ func TestPermitsDeterministic(t *testing.T) {
 			errc <- err
 		}()
 		synctest.Wait()
-		require.NoError(t, k.Close(ctx))
+		require.NoError(t, k.Shutdown(ctx))
 		require.ErrorIs(t, <-errc, zmqsink.ErrClosed)
 		require.ErrorIs(t, got[2].Send([]byte("late")), zmqsink.ErrClosed)
 		p3.Release()

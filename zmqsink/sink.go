@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -68,6 +69,8 @@ type Sink struct {
 	failed    uint64
 	abandoned uint64 // the newest accepted messages, left unsent by Close (part of failed)
 }
+
+var _ io.Closer = (*Sink)(nil)
 
 // flusher is a Flush or Close waiting until target messages have been resolved.
 type flusher struct {
@@ -454,26 +457,21 @@ func (k *Sink) reportLocked(extra [][][]byte, extraCause error) error {
 	return &SendError{Err: joinDistinct(causes), Messages: msgs, Omitted: omitted}
 }
 
-// Close stops accepting messages, waits within ctx until every accepted message is
-// resolved (as Flush), stops the writer goroutine (and the peer monitor) and waits for
-// them, and closes the socket unless WithCloseSocket(false) was given. Calls waiting
-// in Reserve or Send return ErrClosed at once; permits not yet used can only be
-// released.
+// Shutdown ends the sink gracefully: it stops accepting messages, waits within ctx
+// until every accepted message is resolved (as Flush), stops the writer goroutine and
+// waits for it, and closes the socket if WithCloseSocket(true). Calls waiting in
+// Reserve or Send return ErrClosed at once; permits not yet used can only be released.
 //
-// Close returns nil when every accepted message was handed to libzmq (which, like
-// Flush, is not delivery: libzmq keeps sending for the socket's linger after it is
-// closed, and ZeroMQ does not promise the tail arrives; libzmq #4660). If
-// ctx ends first, the messages not yet handed to libzmq stay unsent and come back in a
-// *SendError whose Err matches ctx's cause (context.DeadlineExceeded, …), oldest
-// first, counted in Stats.Failed; the same *SendError carries per-message failures not
+// It returns nil when every accepted message was handed to libzmq (not delivery: see
+// "Delivery" in the package documentation). If ctx ends first, the messages not yet
+// handed to libzmq come back, oldest first, in a *SendError whose Err matches ctx's
+// cause, counted in Stats.Failed; the same *SendError carries per-message failures not
 // yet reported and, after a transport failure, the messages it left if no Flush took
-// them. Close is the only call that can leave accepted messages unsent, and it never
-// does so silently.
-//
-// With a context that never ends, Close waits as long as the peers take to make room.
-// Safe to call concurrently with every method. A second Close returns ErrClosed at
-// once, without waiting for the first.
-func (k *Sink) Close(ctx context.Context) error {
+// them. Shutdown and Close are the only calls that can leave accepted messages
+// unsent, and never silently. With a ctx that never ends, Shutdown waits as long as
+// the peers take to make room. Safe to call concurrently with every method; after
+// Shutdown or Close it returns ErrClosed at once.
+func (k *Sink) Shutdown(ctx context.Context) error {
 	k.mu.Lock()
 	if k.closed {
 		k.mu.Unlock()
@@ -526,6 +524,15 @@ func (k *Sink) Close(ctx context.Context) error {
 		return report
 	}
 	return errors.Join(append([]error{report}, errs...)...)
+}
+
+// Close ends the sink abruptly: Shutdown with no time to wait. Accepted messages not
+// yet handed to libzmq come back in a *SendError that matches ErrClosed. After
+// Shutdown or Close it returns ErrClosed.
+func (k *Sink) Close() error {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(ErrClosed)
+	return k.Shutdown(ctx)
 }
 
 // Err returns the sticky transport error that made the sink fail (an *OpError from

@@ -84,9 +84,9 @@ func TestSendReceive(t *testing.T) {
 			}
 			st := k.Stats()
 			require.Equal(t, zmqsink.Stats{Accepted: n, Sent: n, Peers: -1}, st)
-			require.NoError(t, k.Close(ctx))
-			require.ErrorIs(t, k.Close(ctx), zmqsink.ErrClosed)
-			require.ErrorIs(t, push.Send(ctx, []byte("x")), zmqevented.ErrClosed, "Close closes the socket by default")
+			require.NoError(t, k.Shutdown(ctx))
+			require.ErrorIs(t, k.Shutdown(ctx), zmqsink.ErrClosed)
+			require.NoError(t, push.Send(ctx, []byte("x")), "the socket stays the caller's by default")
 		})
 	}
 }
@@ -189,7 +189,7 @@ func TestReserve(t *testing.T) {
 	m, err := pull.Recv(ctx)
 	require.NoError(t, err)
 	require.Equal(t, [][]byte{[]byte("third")}, m)
-	require.NoError(t, k.Close(ctx))
+	require.NoError(t, k.Shutdown(ctx))
 	require.ErrorIs(t, p.Send([]byte("late")), zmqsink.ErrClosed)
 	require.ErrorIs(t, permits[0].Send([]byte("late")), zmqevented.ErrClosed)
 	_, err = k.Reserve(ctx)
@@ -216,7 +216,7 @@ func TestCloseRefusesWaiters(t *testing.T) {
 	time.Sleep(10 * time.Millisecond)
 	expired, cancel := context.WithCancel(ctx)
 	cancel()
-	err := k.Close(expired)
+	err := k.Shutdown(expired)
 	var se *zmqsink.SendError
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, [][][]byte{{[]byte("stuck")}}, se.Messages)
@@ -291,7 +291,7 @@ func TestCloseFlushes(t *testing.T) {
 	require.Equal(t, n, k.Stats().Queued, "no peer: everything waits in the queue")
 
 	closed := make(chan error, 1)
-	go func() { closed <- k.Close(ctx) }()
+	go func() { closed <- k.Shutdown(ctx) }()
 	select {
 	case err := <-closed:
 		t.Fatalf("Close returned %v before its messages could be sent", err)
@@ -334,7 +334,7 @@ func TestCloseExpired(t *testing.T) {
 
 	expired, cancel := context.WithTimeout(ctx, -time.Second)
 	defer cancel()
-	err := k.Close(expired)
+	err := k.Shutdown(expired)
 	var se *zmqsink.SendError
 	require.ErrorAs(t, err, &se)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
@@ -343,10 +343,32 @@ func TestCloseExpired(t *testing.T) {
 	require.Contains(t, err.Error(), "40 message(s) not sent")
 	st := k.Stats()
 	require.Equal(t, zmqsink.Stats{Accepted: n, Failed: n, Peers: -1}, st)
-	require.ErrorIs(t, k.Close(ctx), zmqsink.ErrClosed)
+	require.ErrorIs(t, k.Shutdown(ctx), zmqsink.ErrClosed)
 	require.NoError(t, k.Err(), "Close is not a transport failure")
-	require.ErrorIs(t, push.Send(ctx, []byte("x")), zmqevented.ErrClosed)
 	require.ErrorIs(t, context.Cause(k.Context()), zmqsink.ErrClosed)
+}
+
+// TestCloseIsAbrupt: Close hands back at once, in a *SendError matching ErrClosed,
+// every message not yet handed to libzmq, and closes the socket with
+// WithCloseSocket(true).
+func TestCloseIsAbrupt(t *testing.T) {
+	c := zmqtest.NewContext(t)
+	push, _ := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name())
+	k := newSink(t, push, zmqsink.WithCloseSocket(true))
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+	const n = 10
+	for i := range n {
+		require.NoError(t, k.Send(ctx, seq(uint64(i))))
+	}
+	eventually(t, 5*time.Second, func() bool { return k.Stats().Queued == n }, "all queued")
+	err := k.Close()
+	var se *zmqsink.SendError
+	require.ErrorAs(t, err, &se)
+	require.ErrorIs(t, err, zmqsink.ErrClosed)
+	require.Len(t, se.Messages, n)
+	require.ErrorIs(t, k.Close(), zmqsink.ErrClosed)
+	require.ErrorIs(t, k.Shutdown(ctx), zmqsink.ErrClosed)
+	require.ErrorIs(t, push.Send(ctx, []byte("x")), zmqevented.ErrClosed, "WithCloseSocket(true) closes it")
 }
 
 // TestFlushWhenCloseGivesUp: a Flush waiting when Close runs out of time must not
@@ -370,7 +392,7 @@ func TestFlushWhenCloseGivesUp(t *testing.T) {
 	expired, cancel := context.WithTimeout(ctx, -time.Second)
 	defer cancel()
 	var se *zmqsink.SendError
-	require.ErrorAs(t, k.Close(expired), &se)
+	require.ErrorAs(t, k.Shutdown(expired), &se)
 	require.Len(t, se.Messages, n)
 	err := <-flushed
 	require.Error(t, err, "Flush claimed the messages Close gave up on were handed to libzmq")
@@ -440,7 +462,7 @@ func TestStickyFailure(t *testing.T) {
 	err = k.Flush(ctx)
 	require.ErrorIs(t, err, zmqevented.ErrClosed)
 	require.False(t, errors.As(err, &se))
-	err = k.Close(ctx)
+	err = k.Shutdown(ctx)
 	require.ErrorIs(t, err, zmqevented.ErrClosed)
 	require.False(t, errors.As(err, &se))
 }
@@ -466,7 +488,7 @@ func TestStickyFailureFastPath(t *testing.T) {
 	require.ErrorIs(t, k.Send(ctx, []byte("q3")), zmq4.EFSM)
 	require.Equal(t, zmqsink.Stats{Accepted: 1, Sent: 1, Peers: -1}, k.Stats())
 	require.ErrorIs(t, k.Flush(ctx), zmq4.EFSM)
-	require.ErrorIs(t, k.Close(ctx), zmq4.EFSM)
+	require.ErrorIs(t, k.Shutdown(ctx), zmq4.EFSM)
 }
 
 // TestMidMessagePeerDeath sends 200-frame messages to PUSH peers that keep going away.
@@ -683,7 +705,7 @@ func TestPubWithoutSubscribers(t *testing.T) {
 			after := k.Stats()
 			require.Equal(t, st.Dropped+10, after.Dropped)
 			require.Equal(t, st.Sent, after.Sent)
-			require.NoError(t, k.Close(ctx))
+			require.NoError(t, k.Shutdown(ctx))
 		})
 	}
 }
@@ -774,7 +796,7 @@ func TestDropLogging(t *testing.T) {
 		require.NoError(t, k.Send(ctx, []byte("nobody"), []byte("again")))
 		_, warns, _ = dropLines(logs)
 		require.Equal(t, 2, warns, "the first drop after a report warns again")
-		require.ErrorIs(t, k.Close(ctx), syscall.EHOSTUNREACH)
+		require.ErrorIs(t, k.Shutdown(ctx), syscall.EHOSTUNREACH)
 	})
 
 	t.Run("writer", func(t *testing.T) {
@@ -805,7 +827,7 @@ func TestDropLogging(t *testing.T) {
 			require.NoError(t, err)
 		}
 		flushDrops(t, ctx, k)
-		require.NoError(t, k.Close(ctx)) // the writer has logged everything once it returned
+		require.NoError(t, k.Shutdown(ctx)) // the writer has logged everything once it returned
 		lines, warns, total := dropLines(logs)
 		require.Equal(t, 1, warns)
 		require.Less(t, lines, n/4, "one line per batch of the writer (%d lines)", lines)
@@ -824,7 +846,7 @@ func TestReportCapsKeptFailures(t *testing.T) {
 	for i := range 10 {
 		require.NoError(t, k.Send(ctx, []byte("nobody"), seq(uint64(i))))
 	}
-	err := k.Close(ctx)
+	err := k.Shutdown(ctx)
 	var se *zmqsink.SendError
 	require.ErrorAs(t, err, &se)
 	require.Len(t, se.Messages, 4)
@@ -860,7 +882,7 @@ func TestPeerTrackingLeavesSocket(t *testing.T) {
 	require.Equal(t, [][]byte{{1}}, m)
 	eventually(t, 5*time.Second, func() bool { return k.Stats().Peers == 1 }, "the monitor to see the subscriber")
 	require.NoError(t, k.Send(ctx, []byte("via sink")))
-	require.NoError(t, k.Close(ctx))
+	require.NoError(t, k.Shutdown(ctx))
 	require.Equal(t, zmqsink.Stats{Accepted: 1, Sent: 1, Peers: 1}, k.Stats())
 
 	require.NoError(t, xpub.Send(ctx, []byte("direct")))

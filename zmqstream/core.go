@@ -18,7 +18,7 @@ const (
 	modeC
 	modeAll
 	modeObservable
-	modeSubscribe
+	modeTap
 )
 
 func (m mode) String() string {
@@ -29,8 +29,8 @@ func (m mode) String() string {
 		return "All"
 	case modeObservable:
 		return "Observable"
-	case modeSubscribe:
-		return "Subscribe"
+	case modeTap:
+		return "Tap"
 	}
 	return "none"
 }
@@ -50,10 +50,10 @@ type source[T any] func(ctx context.Context) (T, error)
 // items taken from src, consumed in exactly one way.
 //
 // Nothing is taken from src unless a consumer asked for an item: All takes on the
-// consumer's goroutine; C, Observable and Subscribe take on one goroutine each (the
+// consumer's goroutine; C, Observable and Tap take on one goroutine each (the
 // pump, the rxgo producer, the fan-out), which holds at most one item it could not
 // hand over yet. An item that was taken but not handed over when the stream stops (or,
-// for Subscribe, that found no subscriber) goes back to the front of pending: the next
+// for Tap, that found no subscriber) goes back to the front of pending: the next
 // consumer of this stream would get it first, and Undelivered returns it once the
 // stream is done.
 type core[T any] struct {

@@ -221,7 +221,7 @@ func TestSourceFailure(t *testing.T) {
 			require.ErrorIs(t, c.Err(), boom)
 		})
 	})
-	t.Run("Subscribe", func(t *testing.T) {
+	t.Run("Tap", func(t *testing.T) {
 		// The subscribers' contexts never end: the failure alone must close their
 		// channels, after what their buffers hold.
 		synctest.Test(t, func(t *testing.T) {
@@ -266,7 +266,7 @@ func TestSecondConsumer(t *testing.T) {
 	first := map[string]func(c *core[int]){
 		"C":          func(c *core[int]) { _ = c.C() },
 		"Observable": func(c *core[int]) { _ = c.observable(nil) },
-		"Subscribe":  func(c *core[int]) { _ = c.subscribe(context.Background(), 0, Block) },
+		"Tap":        func(c *core[int]) { _ = c.subscribe(context.Background(), 0, Block) },
 		"All": func(c *core[int]) {
 			go func() {
 				for _, err := range c.All(context.Background()) {
@@ -286,7 +286,7 @@ func TestSecondConsumer(t *testing.T) {
 					require.ErrorIs(t, c.Err(), ErrConsumed)
 					c.err = nil
 				}
-				if name != "Subscribe" {
+				if name != "Tap" {
 					requireClosed(t, c.subscribe(t.Context(), 1, DropOldest).ch)
 					require.ErrorIs(t, c.Err(), ErrConsumed)
 					c.err = nil
@@ -338,7 +338,7 @@ func TestSecondConsumer(t *testing.T) {
 	})
 }
 
-func TestSubscribePolicies(t *testing.T) {
+func TestTapPolicies(t *testing.T) {
 	t.Run("Block holds back the fan-out and the socket", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			f := newFakeSocket(10)
@@ -644,7 +644,7 @@ func TestLimit(t *testing.T) {
 			}
 			return out
 		}},
-		{"Subscribe", func(t *testing.T, c *core[int]) []int {
+		{"Tap", func(t *testing.T, c *core[int]) []int {
 			return collectChan(c.subscribe(t.Context(), 0, Block).ch)
 		}},
 	}
@@ -753,7 +753,7 @@ func TestShutdown(t *testing.T) {
 			require.Equal(t, [][]any{{0, 1, 2, 3, 4}}, batches)
 		})
 	})
-	t.Run("Subscribe", func(t *testing.T) {
+	t.Run("Tap", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			f := newFakeSocket(10)
 			f.feed(seqInts(0, 3)...)

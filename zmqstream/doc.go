@@ -18,7 +18,7 @@
 // # Consumers and bounds
 //
 // A Stream is consumed in exactly one way, fixed by the first call: C (a channel), All
-// (an iterator), Observable (rxgo), or Subscribe (any number of subscribers, each with
+// (an iterator), Observable (rxgo), or Tap (any number of subscribers, each with
 // its own buffer and Overflow policy; rxgo's connectable mode would stall every
 // subscriber on the slowest). Asking for a second form is an error (ErrConsumed), never
 // a panic.
@@ -30,14 +30,14 @@
 //     Stream's goroutine until the channel takes it: buffer + 1.
 //   - Observable: one message held by the producer, plus what rxgo holds: each
 //     operator downstream one item, and each channel its rxgo.WithBufferedChannel.
-//   - Subscribe: one message being fanned out plus every live subscriber's buffer. A
+//   - Tap: one message being fanned out plus every live subscriber's buffer. A
 //     subscription that ended costs the Stream nothing: it forgets it at once, and
-//     its Subscription handle keeps its channel and its drop count.
+//     its Tap handle keeps its channel and its drop count.
 //
 // # Lifecycle
 //
 // New starts nothing. The first consumer starts what it needs: C one goroutine (the
-// pump), Subscribe one (the fan-out), Observable none until it is observed (rxgo then
+// pump), Tap one (the fan-out), Observable none until it is observed (rxgo then
 // runs the producer on a goroutine of its own, which the Stream counts as its own), All
 // none. The Stream owns these goroutines; Close stops them and waits for them.
 //
@@ -86,8 +86,8 @@
 // under a Stream ends it with an error matching zmqevented.ErrClosed; other receive
 // failures are zmqevented's *OpError. All yields the error, the Observable emits it as
 // an error item, and Err reports it. Close and a consumer stopping are not failures:
-// Err stays nil. A second consumer is ErrConsumed (C and Subscribe, which cannot return
-// an error, return a closed channel, or a Subscription whose channel is closed, and
+// Err stays nil. A second consumer is ErrConsumed (C and Tap, which cannot return
+// an error, return a closed channel, or a Tap whose channel is closed, and
 // set Err); invalid arguments wrap ErrInvalidArgument. A second Close returns
 // ErrClosed, which wraps zmqevented.ErrClosed: errors.Is(err, zmqevented.ErrClosed)
 // holds for every "closed" error of this package, errors.Is(err, ErrClosed) only for a

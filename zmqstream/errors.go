@@ -16,9 +16,9 @@ var (
 	ErrClosed = fmt.Errorf("zmqstream: closed: %w", zmqevented.ErrClosed)
 
 	// ErrConsumed reports a second consumer: a Stream is consumed in exactly one way
-	// (C, All, Observable, or any number of Subscribe calls), and its Observable may be
+	// (C, All, Observable, or any number of Tap calls), and its Observable may be
 	// observed once. All yields it, the Observable emits it as an error item, and C and
-	// Subscribe, which return only a channel, return a closed channel and make Err
+	// Tap, which return only a channel, return a closed channel and make Err
 	// report it.
 	ErrConsumed = errors.New("zmqstream: stream already consumed")
 

@@ -195,15 +195,15 @@ func ExampleMonitor() {
 
 // Several consumers of one stream: an audit log that must see everything (Block), and
 // a dashboard that only cares about the latest value (DropOldest).
-func ExampleStream_Subscribe() {
+func ExampleStream_Tap() {
 	ctx := context.Background()
 	zctx, pull, push := pushPull("inproc://example-subscribe")
 	defer zctx.Close()
 	st := must(zmqstream.New(pull))
 	defer st.Close()
 
-	dashboard := st.Subscribe(ctx, 1, zmqstream.DropOldest)
-	audit := st.Subscribe(ctx, 0, zmqstream.Block)
+	dashboard := st.Tap(ctx, 1, zmqstream.DropOldest)
+	audit := st.Tap(ctx, 0, zmqstream.Block)
 	for i := 1; i <= 5; i++ {
 		check(push.Send(ctx, []byte(strconv.Itoa(i))))
 	}

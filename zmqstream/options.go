@@ -50,7 +50,7 @@ func parseOptions(opts []Option) options {
 // message is received from the socket only after the channel took the previous one, so
 // at most one message (the one waiting to be taken) is held in Go; with n > 0 at most
 // n + 1. Everything beyond stays in libzmq, which applies the socket's RCVHWM policy.
-// n must be ≥ 0. All holds nothing; Subscribe has a buffer per subscriber; the
+// n must be ≥ 0. All holds nothing; Tap has a buffer per subscriber; the
 // Observable's source channel is rxgo's, sized by rxgo.WithBufferedChannel given to
 // Observable (items in it are rxgo's, and lost if the observation is cancelled).
 func WithBuffer(n int) Option {

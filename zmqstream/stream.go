@@ -15,7 +15,7 @@ import (
 
 // Stream is the sequence of messages received on a zmqevented.Socket, each a whole
 // multipart message ([][]byte, one slice per frame), consumed through one of C, All,
-// Observable, or any number of Subscribe calls. It receives only when its consumer
+// Observable, or any number of Tap calls. It receives only when its consumer
 // is ready for the next message, so a slow consumer leaves the messages in libzmq,
 // where the socket's RCVHWM policy applies. See the package documentation for the
 // lifecycle and the bounds.
@@ -27,7 +27,7 @@ type Stream struct {
 var _ io.Closer = (*Stream)(nil)
 
 // New returns a Stream of the messages received on s. It starts nothing and receives
-// nothing: the first consumer (C, All, Observable or Subscribe) does.
+// nothing: the first consumer (C, All, Observable or Tap) does.
 //
 // The socket stays the caller's (unless WithCloseSocket(true)): the Stream never
 // closes it, and every message it has not taken stays queued in libzmq. While a
@@ -121,15 +121,15 @@ func (st *Stream) All(ctx context.Context) iter.Seq2[[][]byte, error] { return s
 // closed first, it completes at once. Does not block; goroutine-safe.
 func (st *Stream) Observable(opts ...rxgo.Option) rxgo.Observable { return st.c.observable(opts) }
 
-// Subscribe adds a subscriber and returns it: every message received from now on is
-// offered to every live subscriber, in order, on its channel (Subscription.C), by its
+// Tap adds a subscriber and returns it: every message received from now on is
+// offered to every live subscriber, in order, on its channel (Tap.C), by its
 // own policy when its buffer (of buffer messages) is full — Block waits for it,
 // DropNewest and DropOldest drop for it alone and count the drops
-// (Subscription.Dropped). The subscription ends, and its channel is closed, when ctx
+// (Tap.Dropped). The subscription ends, and its channel is closed, when ctx
 // is done or the Stream ends: on Close, or when its socket fails or is closed (Err then
 // says why). ctx is only watched, never used to receive.
 //
-// Subscribe is the one consumer that can be used several times: the first call claims
+// Tap is the one consumer that can be used several times: the first call claims
 // the Stream for subscribers (C, All and Observable are then refused), and its
 // receiving goroutine (the fan-out) receives only while at least one subscriber is
 // live, and the next message only after every Block subscriber took the previous one.
@@ -140,18 +140,18 @@ func (st *Stream) Observable(opts ...rxgo.Option) rxgo.Observable { return st.c.
 // the next subscriber, or Undelivered.
 //
 // If the Stream is consumed another way, or buffer < 0, or policy is unknown,
-// Subscribe returns a subscription whose channel is closed, and Err reports
+// Tap returns a subscription whose channel is closed, and Err reports
 // ErrConsumed or ErrInvalidArgument; if the Stream has ended, such a subscription and
 // no error. Does not block; goroutine-safe. Cost: one channel of buffer messages and
 // one context.AfterFunc per subscription, which the Stream forgets as soon as the
-// subscription ends (see Subscription).
-func (st *Stream) Subscribe(ctx context.Context, buffer int, policy Overflow) *Subscription {
-	return &Subscription{s: st.c.subscribe(ctx, buffer, policy)}
+// subscription ends (see Tap).
+func (st *Stream) Tap(ctx context.Context, buffer int, policy Overflow) *Tap {
+	return &Tap{s: st.c.subscribe(ctx, buffer, policy)}
 }
 
 // Err returns the error that ended the Stream: an error matching zmqevented.ErrClosed
 // if the socket was closed under it, another receive error, or ErrConsumed or
-// ErrInvalidArgument after a misuse of C or Subscribe (the first error wins). It is
+// ErrInvalidArgument after a misuse of C or Tap (the first error wins). It is
 // nil while the Stream runs normally, and after it ended through Close or because its
 // consumer stopped (a break, a cancelled context): those are not failures.
 // Goroutine-safe.

@@ -317,7 +317,7 @@ func drain(t *testing.T, s *zmqevented.Socket) [][][]byte {
 // row: every goroutine ends and nothing that reached Go is lost.
 func TestClose(t *testing.T) {
 	t.Run("blocked consumer", func(t *testing.T) {
-		for _, form := range []string{"C", "Observable", "Subscribe"} {
+		for _, form := range []string{"C", "Observable", "Tap"} {
 			t.Run(form, func(t *testing.T) {
 				noLeaks(t)
 				c := zmqtest.NewContext(t)
@@ -343,8 +343,8 @@ func TestClose(t *testing.T) {
 						}
 						return out
 					}
-				case "Subscribe":
-					sub := st.Subscribe(ctx, 0, zmqstream.Block).C()
+				case "Tap":
+					sub := st.Tap(ctx, 0, zmqstream.Block).C()
 					first, _ = recvChan(t, sub, 5*time.Second)
 					rest = func() [][][]byte { return collect(sub) }
 				}
@@ -367,7 +367,7 @@ func TestClose(t *testing.T) {
 	})
 
 	t.Run("blocked receive", func(t *testing.T) {
-		for _, form := range []string{"C", "All", "Observable", "Subscribe"} {
+		for _, form := range []string{"C", "All", "Observable", "Tap"} {
 			t.Run(form, func(t *testing.T) {
 				noLeaks(t)
 				c := zmqtest.NewContext(t)
@@ -390,8 +390,8 @@ func TestClose(t *testing.T) {
 					ended = done
 				case "Observable":
 					ended = chanDone(st.Observable().Observe())
-				case "Subscribe":
-					ended = chanDone(st.Subscribe(ctx, 1, zmqstream.DropOldest).C())
+				case "Tap":
+					ended = chanDone(st.Tap(ctx, 1, zmqstream.DropOldest).C())
 				}
 				time.Sleep(20 * time.Millisecond) // let the receive block
 				require.NoError(t, st.Close())
@@ -425,7 +425,7 @@ func TestClose(t *testing.T) {
 		c := zmqtest.NewContext(t)
 		pull, _ := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
 		st := newStream(t, pull)
-		_ = st.Subscribe(t.Context(), 0, zmqstream.Block)
+		_ = st.Tap(t.Context(), 0, zmqstream.Block)
 		errs := make(chan error, 4)
 		for range 4 {
 			go func() { errs <- st.Close() }()
@@ -787,7 +787,7 @@ func TestShutdownFlushesPipeline(t *testing.T) {
 	}
 	require.NoError(t, st.Shutdown(ctx))
 	require.NoError(t, <-fwd, "Forward ends when the stream completes")
-	require.NoError(t, k.Close(ctx))
+	require.NoError(t, k.Shutdown(ctx))
 
 	var got []string
 	for len(got) < ticks {

@@ -107,10 +107,10 @@ func ventilate(ctx context.Context, push *zmqevented.Socket) error {
 		err := k.Send(ctx, []byte(strconv.Itoa(i)), []byte(strconv.Itoa(1+i%3)))
 		waited += time.Since(t)
 		if err != nil {
-			return errors.Join(err, k.Close(ctx))
+			return errors.Join(err, k.Shutdown(ctx))
 		}
 	}
-	if err := k.Close(ctx); err != nil { // waits until libzmq has every task
+	if err := k.Shutdown(ctx); err != nil { // waits until libzmq has every task
 		return err
 	}
 	stats := k.Stats()

@@ -98,7 +98,7 @@ func (r sinkRow) send(ctx context.Context, k *zmqsink.Sink, msg []byte, n int) e
 // closeSink closes k, and with it its socket, and checks that k accepted and sent
 // exactly n messages.
 func closeSink(ctx context.Context, k *zmqsink.Sink, n int) error {
-	err := k.Close(ctx)
+	err := k.Shutdown(ctx)
 	if st := k.Stats(); err == nil && (st.Accepted != uint64(n) || st.Sent != uint64(n)) {
 		err = fmt.Errorf("zmqsink: accepted %d and sent %d messages, want %d", st.Accepted, st.Sent, n)
 	}
@@ -144,7 +144,7 @@ func (pipelineRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
 	}
 	st, err := zmqstream.New(pull)
 	if err != nil {
-		return Sample{}, errors.Join(err, k.Close(ctx), zc.Close())
+		return Sample{}, errors.Join(err, k.Shutdown(ctx), zc.Close())
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// Overflow is what Subscribe does with a message for a subscriber whose buffer is full.
+// Overflow is what Tap does with a message for a subscriber whose buffer is full.
 type Overflow uint8
 
 const (
@@ -20,7 +20,7 @@ const (
 	// backpressure reaches libzmq as with C.
 	Block Overflow = iota
 	// DropNewest drops the new message for this subscriber; what is in its buffer
-	// stays. Each drop is counted (Subscription.Dropped).
+	// stays. Each drop is counted (Tap.Dropped).
 	DropNewest
 	// DropOldest drops the oldest message in this subscriber's buffer to make room for
 	// the new one, so the subscriber sees the latest messages. Each drop is counted.
@@ -41,16 +41,16 @@ func (o Overflow) String() string {
 	return fmt.Sprintf("overflow(%d)", uint8(o))
 }
 
-// Subscription is one subscriber of a Stream, returned by Stream.Subscribe: its
+// Tap is one subscriber of a Stream, returned by Stream.Tap: its
 // channel (C) and the count of the messages its policy dropped (Dropped).
 //
 // The Stream keeps a subscription only while it is live: once it has ended (its ctx
 // is done, or the Stream ended), the Stream holds nothing of it, neither its channel
 // nor its count, so subscribing and leaving any number of times costs a long-lived
-// Stream nothing. The Subscription itself keeps working: C still yields what its
+// Stream nothing. The Tap itself keeps working: C still yields what its
 // buffer holds and then reports the end, and Dropped still reports the final count.
 // Its methods are goroutine-safe and do not block.
-type Subscription struct {
+type Tap struct {
 	s *subscriber[[][]byte]
 }
 
@@ -58,20 +58,20 @@ type Subscription struct {
 // while it is live, in order, less those its policy dropped. It is closed when the
 // subscription's ctx is done or the Stream ends (Close, or its socket failed or was
 // closed: Stream.Err then says why), after the messages already in its buffer, so
-// ranging over it always ends. For a refused subscription (see Stream.Subscribe) it
+// ranging over it always ends. For a refused subscription (see Stream.Tap) it
 // is closed from the start.
-func (sub *Subscription) C() <-chan [][]byte { return sub.s.ch }
+func (sub *Tap) C() <-chan [][]byte { return sub.s.ch }
 
 // Dropped returns how many messages the subscription's policy has dropped so far:
 // always 0 for Block and for a refused subscription. Once the subscription has ended
 // the count is final.
-func (sub *Subscription) Dropped() uint64 { return sub.s.dropped.Load() }
+func (sub *Tap) Dropped() uint64 { return sub.s.dropped.Load() }
 
-// subscriber is one Subscribe call. Only the fan-out sends on ch; ch is closed under
+// subscriber is one Tap call. Only the fan-out sends on ch; ch is closed under
 // mu, once: by the callback of the subscriber's context, by the fan-out when it finds
 // that context done, or by the fan-out when it ends (endSubscribers). The stream
 // forgets a subscriber as it ends: what stays is in the caller's hands (its
-// Subscription), so ended subscriptions cost the stream nothing.
+// Tap), so ended subscriptions cost the stream nothing.
 type subscriber[T any] struct {
 	ch        chan T
 	done      <-chan struct{} // the subscriber's ctx.Done()
@@ -83,7 +83,7 @@ type subscriber[T any] struct {
 	closed bool
 }
 
-// endedSubscriber returns a subscriber whose channel is closed: what Subscribe
+// endedSubscriber returns a subscriber whose channel is closed: what Tap
 // returns when it refuses or the stream has stopped.
 func endedSubscriber[T any]() *subscriber[T] {
 	return &subscriber[T]{ch: closedChan[T](), closed: true}
@@ -160,7 +160,7 @@ func (s *subscriber[T]) deliver(stop <-chan struct{}, v T) (handled, gone bool) 
 // ended subscriber (its channel closed) if it refuses or the stream has stopped.
 func (c *core[T]) subscribe(ctx context.Context, buffer int, policy Overflow) *subscriber[T] {
 	if buffer < 0 || policy > DropOldest {
-		err := fmt.Errorf("%w: Subscribe(buffer %d, policy %v)", ErrInvalidArgument, buffer, policy)
+		err := fmt.Errorf("%w: Tap(buffer %d, policy %v)", ErrInvalidArgument, buffer, policy)
 		c.log.Warn("subscription refused", zap.Error(err))
 		c.fail(err)
 		return endedSubscriber[T]()
@@ -168,8 +168,8 @@ func (c *core[T]) subscribe(ctx context.Context, buffer int, policy Overflow) *s
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
-	case c.mode != modeNone && c.mode != modeSubscribe:
-		c.log.Warn("second consumer refused", zap.Stringer("consumer", c.mode), zap.Stringer("refused", modeSubscribe))
+	case c.mode != modeNone && c.mode != modeTap:
+		c.log.Warn("second consumer refused", zap.Stringer("consumer", c.mode), zap.Stringer("refused", modeTap))
 		if c.err == nil {
 			c.err = ErrConsumed
 		}
@@ -178,9 +178,9 @@ func (c *core[T]) subscribe(ctx context.Context, buffer int, policy Overflow) *s
 		return endedSubscriber[T]()
 	}
 	if c.mode == modeNone {
-		c.log.Debug("consumer attached", zap.Stringer("consumer", modeSubscribe))
+		c.log.Debug("consumer attached", zap.Stringer("consumer", modeTap))
 	}
-	c.mode = modeSubscribe
+	c.mode = modeTap
 	s := &subscriber[T]{ch: make(chan T, buffer), done: ctx.Done(), policy: policy}
 	c.subs = append(slices.Clip(c.subs), s)
 	c.wg.Add(1) // the callback below; whoever unregisters it first calls Done instead

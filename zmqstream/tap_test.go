@@ -14,16 +14,16 @@ import (
 
 // Subscribers with different policies on a real socket: the Block one gets every
 // message in order, the drop ones keep the first or the latest few, and count the rest.
-func TestSubscribeOverSocket(t *testing.T) {
+func TestTapOverSocket(t *testing.T) {
 	noLeaks(t)
 	const n, buffer = 200, 4
 	c := zmqtest.NewContext(t)
 	pull, push := zmqtest.Pair(t, c, inproc(t), zmq4.PULL, zmq4.PUSH, nil, nil)
 	ctx := zmqtest.Ctx(t, time.Minute)
 	st := newStream(t, pull)
-	first := st.Subscribe(ctx, buffer, zmqstream.DropNewest)
-	every := st.Subscribe(ctx, 0, zmqstream.Block)
-	latest := st.Subscribe(ctx, buffer, zmqstream.DropOldest)
+	first := st.Tap(ctx, buffer, zmqstream.DropNewest)
+	every := st.Tap(ctx, 0, zmqstream.Block)
+	latest := st.Tap(ctx, buffer, zmqstream.DropOldest)
 
 	senderDone := make(chan error, 1)
 	go func() {
@@ -100,7 +100,7 @@ func TestNewAndMonitorRefuse(t *testing.T) {
 // and ends its consumer whatever the form: C's channel and every subscriber's channel
 // are closed, so ranging over them ends.
 func TestSocketClosedUnderStream(t *testing.T) {
-	for _, form := range []string{"C", "All", "Observable", "Subscribe"} {
+	for _, form := range []string{"C", "All", "Observable", "Tap"} {
 		t.Run(form, func(t *testing.T) {
 			noLeaks(t)
 			c := zmqtest.NewContext(t)
@@ -134,12 +134,12 @@ func TestSocketClosedUnderStream(t *testing.T) {
 					}
 					errs <- last
 				}()
-			case "Subscribe":
+			case "Tap":
 				// A Block and a drop subscriber, both on a ctx that never ends during
 				// the test: only the Stream's end can close their channels.
-				subs := []*zmqstream.Subscription{
-					st.Subscribe(ctx, 0, zmqstream.Block),
-					st.Subscribe(ctx, 4, zmqstream.DropOldest),
+				subs := []*zmqstream.Tap{
+					st.Tap(ctx, 0, zmqstream.Block),
+					st.Tap(ctx, 4, zmqstream.DropOldest),
 				}
 				go func() {
 					for _, sub := range subs {
