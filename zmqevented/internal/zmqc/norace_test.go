@@ -1,0 +1,5 @@
+//go:build !race
+
+package zmqc
+
+const raceEnabled = false

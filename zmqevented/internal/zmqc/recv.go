@@ -1,0 +1,125 @@
+package zmqc
+
+/*
+#cgo noescape zc_recv
+#cgo nocallback zc_recv
+#include "zmqc.h"
+*/
+import "C"
+
+import (
+	"sync"
+	"unsafe"
+)
+
+const (
+	// arenaSize is the scratch of one call: the most bytes gathered for one send call,
+	// and the most copied by one receive call before a frame gets its own allocation.
+	arenaSize = 64 << 10
+	// batchBytes ends a batch: no further message is started once a call's frames
+	// fill this much of the arena, which bounds the block a batch's frames share.
+	batchBytes = arenaSize / 2
+	// batchWords ends a send batch at a message boundary once it has this many frames.
+	batchWords = 1024
+	// gatherMax is the largest frame a send copies into the arena; larger frames are
+	// passed by pointer.
+	gatherMax = 4 << 10
+
+	moreBit  = uint64(C.ZC_MORE)
+	outBit   = uint64(C.ZC_OUT)
+	sizeMask = uint64(C.ZC_SIZE)
+)
+
+// scratch is the memory of one call, shared by every Socket through scratches so that
+// an idle socket holds none.
+type scratch struct {
+	arena []byte           // pointer-free: C writes (receive) or reads (send) it
+	words []uint64         // pointer-free: one word per frame (zmqc.h); its length is its capacity
+	out   [][]byte         // receive: the frames outside the arena, in order
+	ptrs  []unsafe.Pointer // send: the frames outside the arena, pinned for the call
+}
+
+var scratches = sync.Pool{New: func() any {
+	return &scratch{arena: make([]byte, arenaSize), words: make([]uint64, batchWords)}
+}}
+
+func getScratch() *scratch {
+	sc, _ := scratches.Get().(*scratch) // the pool holds nothing else
+	return sc
+}
+
+// Recv receives up to limit (at least one) whole messages that are queued, without
+// waiting, and appends them to dst: in one cgo call, plus one per frame that does not
+// fit the arena. The frames of one call's messages share one allocation (the package
+// comment says what that keeps alive).
+//
+// err is nil when at least one message was appended: the failure that ended the batch
+// (EAGAIN when libzmq had no more) comes again on the next call. With nothing appended,
+// err is the failure, EAGAIN when nothing was queued. A failure inside a message, which
+// libzmq delivers whole (it happens only while the libzmq context terminates), loses
+// that message.
+func (s *Socket) Recv(dst [][][]byte, limit int) ([][][]byte, error) {
+	limit = max(limit, 1)
+	sc := getScratch()
+	defer scratches.Put(sc)
+	st := s.rx
+	*st = C.zc_rx{
+		cap:      C.uint64_t(len(sc.arena)),
+		budget:   batchBytes,
+		maxmsgs:  C.int32_t(limit),
+		maxwords: C.int32_t(len(sc.words)),
+	}
+	var out unsafe.Pointer
+	for done := false; !done; {
+		C.zc_recv(s.h, st, (*C.char)(unsafe.Pointer(&sc.arena[0])), (*C.uint64_t)(unsafe.Pointer(&sc.words[0])), out)
+		out = nil
+		switch st.status {
+		case C.ZC_HELD:
+			f := make([]byte, sc.words[st.nwords-1]&sizeMask) // never empty: an empty frame always fits
+			sc.out = append(sc.out, f)
+			out = unsafe.Pointer(&f[0])
+		case C.ZC_FULL:
+			sc.words = append(sc.words, make([]uint64, len(sc.words))...)
+			st.maxwords = C.int32_t(len(sc.words))
+		default:
+			done = true
+		}
+	}
+	if st.nmsgs == 0 {
+		clear(sc.out)
+		sc.out = sc.out[:0]
+		return dst, errno(st.err)
+	}
+	dst = sc.messages(dst, int(st.nwords), int(st.used))
+	return dst, nil
+}
+
+// messages appends the whole messages the first n words describe (a torn message's
+// frames at the end are left out), their arena frames copied into one block of used
+// bytes; it empties sc.out.
+func (sc *scratch) messages(dst [][][]byte, n, used int) [][][]byte {
+	for n > 0 && sc.words[n-1]&moreBit != 0 {
+		n--
+	}
+	data := make([]byte, used)
+	copy(data, sc.arena)
+	frames := make([][]byte, n)
+	off, o, start := 0, 0, 0
+	for i, w := range sc.words[:n] {
+		if w&outBit != 0 {
+			frames[i] = sc.out[o]
+			o++
+		} else {
+			size := int(w & sizeMask)
+			frames[i] = data[off : off+size : off+size]
+			off += size
+		}
+		if w&moreBit == 0 {
+			dst = append(dst, frames[start:i+1:i+1])
+			start = i + 1
+		}
+	}
+	clear(sc.out)
+	sc.out = sc.out[:0]
+	return dst
+}
