@@ -151,7 +151,7 @@ func client(ctx context.Context, zctx *zmqevented.Context, id int) (err error) {
 	}
 	for i := 1; i <= *requests; i++ {
 		body := fmt.Sprintf("client %d request %d", id, i)
-		reply, err := reqrep.Request(ctx, req, []byte(body)).Await(ctx)
+		reply, err := reqrep.Call(ctx, req, []byte(body)).Await(ctx)
 		if err != nil {
 			return fmt.Errorf("%s: %w", body, err)
 		}

@@ -124,7 +124,7 @@ func client(ctx context.Context, zctx *zmqevented.Context, endpoint string) (err
 		hello := fmt.Sprintf("Hello %d", i)
 		// Request starts the round trip and returns at once; Map turns the reply into
 		// a string; WithTimeout gives up (and cancels the request) after -timeout.
-		reply := zmqfuture.Map(reqrep.Request(ctx, req, []byte(hello)),
+		reply := zmqfuture.Map(reqrep.Call(ctx, req, []byte(hello)),
 			func(msg [][]byte) (string, error) { return string(msg[0]), nil })
 		world, err := zmqfuture.WithTimeout(reply, *timeout).Await(ctx)
 		if err != nil {

@@ -116,7 +116,7 @@ func client(ctx context.Context, zctx *zmqevented.Context, endpoint string) erro
 	for i := 1; i <= *requests; i++ {
 		request := fmt.Sprintf("request %d", i)
 		for attempt := 1; ; attempt++ {
-			reply, err := zmqfuture.WithTimeout(reqrep.Request(ctx, req, []byte(request)), *timeout).Await(ctx)
+			reply, err := zmqfuture.WithTimeout(reqrep.Call(ctx, req, []byte(request)), *timeout).Await(ctx)
 			if err == nil {
 				if string(reply[0]) != request {
 					return fmt.Errorf("%s: wrong reply %q", request, reply[0])

@@ -128,7 +128,7 @@ func comeAndGo(ctx context.Context, zctx *zmqevented.Context, endpoint string) e
 		if err := peer.Connect(endpoint); err != nil {
 			return err
 		}
-		if _, err := reqrep.Request(ctx, peer, []byte("ping")).Await(ctx); err != nil {
+		if _, err := reqrep.Call(ctx, peer, []byte("ping")).Await(ctx); err != nil {
 			return fmt.Errorf("peer %d: %w", i, err)
 		}
 		if len(connected) == 2 {

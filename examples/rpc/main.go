@@ -2,9 +2,9 @@
 // a reqrep.Requester, which keeps up to -inflight requests in flight on one
 // DEALER socket and matches each reply to its request's future whatever order the
 // replies come in, and a REQ socket that waits for each reply before sending the
-// next request. The server is -handlers goroutines on one ROUTER socket, so replies
-// come out of order; like any ROUTER server it echoes each request's envelope
-// (every frame up to the first empty one) and appends its reply, the square of the
+// next request. The server is a reqrep.Server on one ROUTER socket running up to
+// -handlers handlers at once, so replies come out of order; it answers both clients
+// (it tells a Requester's envelope from a REQ's by itself), with the square of the
 // number in the request. The program prints the requests per second of each client
 // and exits with status 1 if a reply is wrong or missing (it does not judge the
 // speeds, which depend on the machine).
@@ -18,13 +18,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"slices"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/pebbe/zmq4"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/zmqasync/zmqasync/examples/internal/program"
 	"github.com/zmqasync/zmqasync/zmqevented"
@@ -51,11 +48,7 @@ func run(ctx context.Context) (err error) {
 	}
 	defer func() { err = errors.Join(err, zctx.Close()) }()
 
-	// A ROUTER silently drops a reply for a peer whose queue it sees full: SNDHWM,
-	// 1000 by default, and libzmq's count lags, so it can see it full with half as
-	// many queued. With many requests in flight (-inflight) that can happen, and those
-	// requests would wait forever; ROUTER_MANDATORY makes Send wait instead.
-	router, err := zctx.NewSocket(zmq4.ROUTER, zmqevented.WithRouterMandatory(true))
+	router, err := zctx.NewSocket(zmq4.ROUTER)
 	if err != nil {
 		return err
 	}
@@ -66,15 +59,16 @@ func run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-
-	serveCtx, stopServing := context.WithCancel(ctx)
-	defer stopServing()
-	var server errgroup.Group
-	for range *handlers {
-		server.Go(func() error { return serve(serveCtx, router) })
+	// The Server sets ROUTER_MANDATORY, so a reply to a client at its HWM waits
+	// instead of vanishing, and runs up to -handlers handlers at once.
+	server, err := reqrep.NewServer(router, square, reqrep.WithMaxInFlight(*handlers))
+	if err != nil {
+		return err
 	}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(ctx) }()
 
-	fmt.Printf("rpc: %d requests each way to %s, answered by %d goroutines on one ROUTER\n", *requests, endpoint, *handlers)
+	fmt.Printf("rpc: %d requests each way to %s, answered by a reqrep.Server running up to %d handlers\n", *requests, endpoint, *handlers)
 	pipelined, err := timed(func() error { return pipelinedClient(ctx, zctx, endpoint) })
 	if err == nil {
 		report("Requester on a DEALER", *inFlight, pipelined)
@@ -85,46 +79,22 @@ func run(ctx context.Context) (err error) {
 			fmt.Printf("  speed-up: %.1f×\n", lockstep.Seconds()/pipelined.Seconds())
 		}
 	}
-	stopServing()
-	return errors.Join(err, server.Wait())
-}
-
-// serve answers requests [envelope…, "", number] with [envelope…, "", number²] until
-// ctx is done.
-func serve(ctx context.Context, router *zmqevented.Socket) error {
-	for {
-		msg, err := router.Recv(ctx)
-		if err != nil {
-			return unlessStopped(ctx, err)
-		}
-		// The envelope: the peer's identity, and for a Requester its correlation
-		// frame, up to and including the first empty frame.
-		body := slices.IndexFunc(msg, func(f []byte) bool { return len(f) == 0 }) + 1
-		if body == 0 || body == len(msg) {
-			continue // not a request: drop it
-		}
-		n, err := strconv.Atoi(string(msg[body]))
-		if err != nil {
-			continue
-		}
-		msg = append(msg[:body], strconv.AppendInt(nil, int64(n)*int64(n), 10))
-		err = router.Send(ctx, msg...)
-		if errors.Is(err, syscall.EHOSTUNREACH) {
-			continue // the client has gone (ROUTER_MANDATORY says so): nobody to answer
-		}
-		if err != nil {
-			return unlessStopped(ctx, err)
-		}
+	if serr := server.Shutdown(ctx); serr != nil {
+		err = errors.Join(err, serr)
 	}
-}
-
-// unlessStopped returns err, or nil if it comes from ctx being done: stopping is no
-// failure.
-func unlessStopped(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return nil
+	if serr := <-served; !errors.Is(serr, reqrep.ErrClosed) {
+		err = errors.Join(err, serr)
 	}
 	return err
+}
+
+// square is the server's handler: the request's number squared.
+func square(_ context.Context, req *reqrep.Request) ([][]byte, error) {
+	n, err := strconv.Atoi(string(req.Body[0]))
+	if err != nil {
+		return nil, fmt.Errorf("not a number: %q", req.Body[0])
+	}
+	return [][]byte{strconv.AppendInt(nil, int64(n)*int64(n), 10)}, nil
 }
 
 // pipelinedClient sends every request through a Requester without waiting, then
@@ -172,7 +142,7 @@ func reqClient(ctx context.Context, zctx *zmqevented.Context, endpoint string) (
 		return err
 	}
 	for i := range *requests {
-		reply, err := reqrep.Request(ctx, req, []byte(strconv.Itoa(i))).Await(ctx)
+		reply, err := reqrep.Call(ctx, req, []byte(strconv.Itoa(i))).Await(ctx)
 		if err != nil {
 			return err
 		}

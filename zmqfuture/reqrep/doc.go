@@ -1,6 +1,12 @@
-// Package reqrep is request/reply over zmqevented sockets as zmqfuture futures:
-// socket futures ([Recv], [Send], [Request]), the pipelined [Requester], and the
-// one correlation wire format they speak.
+// Package reqrep is request/reply over zmqevented sockets: the pipelined [Requester]
+// (the client half, futures of replies), the [Server] (the server half, handlers on a
+// ROUTER), the one correlation wire format they speak, and socket futures ([Recv],
+// [Send], [Call]).
+//
+//	server, _ := reqrep.NewServer(router, func(ctx context.Context, req *reqrep.Request) ([][]byte, error) {
+//		return price(ctx, req.Body)
+//	})
+//	go server.Serve(ctx)
 //
 //	r, _ := reqrep.NewRequester(dealer, reqrep.WithMaxInFlight(64))
 //	defer r.Close()
@@ -8,13 +14,13 @@
 //
 // # Socket futures
 //
-// [Recv], [Send] and [Request] turn one operation on a [zmqevented.Socket] into a
+// [Recv], [Send] and [Call] turn one operation on a [zmqevented.Socket] into a
 // future. When the operation can complete at once (a message is queued, libzmq takes
 // the message) the future is settled before the call returns and no goroutine is
 // started; otherwise one goroutine owned by the future makes the blocking call with a
 // context that [zmqfuture.Future.Cancel] cancels, and ends when the call returns. A
 // cancelled Recv or Send has taken or sent nothing. A REQ socket alternates strictly
-// between send and receive, so a Request cancelled while it awaits its reply leaves
+// between send and receive, so a Call cancelled while it awaits its reply leaves
 // the socket awaiting it; use a [Requester], or a fresh socket per abandoned request.
 //
 // # Lifecycle
@@ -61,16 +67,37 @@
 // following the ZeroMQ guide does; a REP socket does it by itself, and ROUTER-DEALER
 // proxies pass the format through. Replies may come in any order.
 //
-// A ROUTER server must set ROUTER_MANDATORY: without it libzmq silently drops a reply
-// to a peer whose pipe is full, and a Requester keeping more than about half a
-// ROUTER's SNDHWM in flight then loses replies (they end as timeouts). This is why
-// [DefaultMaxInFlight] stays below the default SNDHWM.
+// A hand-written ROUTER server must set ROUTER_MANDATORY: without it libzmq silently
+// drops a reply to a peer whose pipe is full, and a Requester keeping more than about
+// half a ROUTER's SNDHWM in flight then loses replies (they end as timeouts). This is
+// why [DefaultMaxInFlight] stays below the default SNDHWM. The [Server] sets it.
+//
+// An error reply carries a handler's error: its correlation frame starts with 0x5B
+// instead of 0x5A, and its body is two frames, "reqrep.error" and the error's text. A
+// Requester fails the request's future with a [*RemoteError]; a REQ client (which has
+// no correlation frame) receives the same two body frames.
 //
 // A reply not in this format (fewer than two frames, a correlation frame of another
 // length or magic, a non-empty second frame) is dropped, counted in [Stats].Malformed
 // and logged at warn level. A well-formed reply whose request is no longer pending
 // (cancelled, timed out, lost, already answered, or never sent by this Requester) is
 // dropped and counted in [Stats].Dropped; it never reaches another request.
+//
+// # Server
+//
+// A [Server] serves a [Handler] on a ROUTER socket, for Requesters and REQ clients at
+// once: it tells their envelopes apart per message (everything up to the empty
+// delimiter is echoed; a Requester's correlation frame sits just before it). It runs
+// up to [WithMaxInFlight] handlers at once and stops receiving at that limit, so the
+// pressure lands on the socket's RCVHWM and then on the clients. Replies are sent with
+// ROUTER_MANDATORY: a reply to a peer at its HWM waits, bounded by the request's ctx; a
+// reply to a peer that is gone is dropped and counted ([ServerStats].Dropped). A
+// handler's ctx ends when its time is up ([WithRequestTimeout]), when its peer
+// disconnects (cause [ErrPeerGone]) and on Close. Messages that are not requests (no
+// delimiter, a short correlation frame, no body) are dropped and counted.
+// [Server.Serve] runs until its ctx ends or Close; [Server.Shutdown] stops receiving
+// and lets the running handlers finish and their replies go out; [Server.Close]
+// cancels them. The socket stays the caller's.
 //
 // # Concurrency
 //

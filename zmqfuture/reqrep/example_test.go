@@ -32,7 +32,7 @@ func ExampleRecv() {
 	// Output: hello world <nil>
 }
 
-func ExampleRequest() {
+func ExampleCall() {
 	ctx := context.Background()
 	zctx, _ := zmqevented.NewContext(zmqevented.WithLinger(0))
 	defer zctx.Close()
@@ -48,7 +48,7 @@ func ExampleRequest() {
 		_ = rep.Send(ctx, bytes.ToUpper(m[0]))
 	}()
 
-	reply, err := reqrep.Request(ctx, req, []byte("ping")).Await(ctx)
+	reply, err := reqrep.Call(ctx, req, []byte("ping")).Await(ctx)
 	fmt.Println(string(reply[0]), err)
 	<-served
 	// Output: PING <nil>
@@ -134,4 +134,47 @@ func ExampleRequester_peerLost() {
 	_, err = f.Await(ctx)
 	fmt.Println(errors.Is(err, reqrep.ErrPeerLost), r.Stats().Lost)
 	// Output: true 1
+}
+
+func ExampleServer() {
+	ctx := context.Background()
+	zctx, _ := zmqevented.NewContext(zmqevented.WithLinger(0))
+	defer zctx.Close()
+
+	router, _ := zctx.NewSocket(zmq4.ROUTER)
+	_ = router.Bind("inproc://example-server")
+	server, err := reqrep.NewServer(router, func(_ context.Context, req *reqrep.Request) ([][]byte, error) {
+		if string(req.Body[0]) == "divide by zero" {
+			return nil, errors.New("cannot")
+		}
+		return [][]byte{bytes.ToUpper(req.Body[0])}, nil
+	}, reqrep.WithMaxInFlight(16))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(ctx) }()
+
+	// A Requester and a REQ socket share the server.
+	dealer, _ := zctx.NewSocket(zmq4.DEALER)
+	_ = dealer.Connect("inproc://example-server")
+	r, _ := reqrep.NewRequester(dealer)
+	defer r.Close()
+	reply, err := r.Request(ctx, []byte("hello")).Await(ctx)
+	fmt.Println(string(reply[0]), err)
+	_, err = r.Request(ctx, []byte("divide by zero")).Await(ctx)
+	fmt.Println(err)
+
+	req, _ := zctx.NewSocket(zmq4.REQ)
+	_ = req.Connect("inproc://example-server")
+	reply, err = reqrep.Call(ctx, req, []byte("world")).Await(ctx)
+	fmt.Println(string(reply[0]), err)
+
+	fmt.Println(server.Shutdown(ctx), errors.Is(<-served, reqrep.ErrClosed), server.Stats().Served)
+	// Output:
+	// HELLO <nil>
+	// reqrep: remote error: cannot
+	// WORLD <nil>
+	// <nil> true 2
 }

@@ -419,7 +419,7 @@ func (r *Requester) receive(ctx context.Context) {
 
 // dispatch delivers one reply to the future of its request, or drops it.
 func (r *Requester) dispatch(msg [][]byte) {
-	id, body, reason := parseReply(msg)
+	id, body, failed, reason := parseReply(msg)
 	if reason != "" {
 		r.malformed.Add(1)
 		if ce := r.log.Check(zap.WarnLevel, "malformed reply dropped"); ce != nil {
@@ -438,7 +438,11 @@ func (r *Requester) dispatch(msg [][]byte) {
 		// Counted before the future settles, so whoever sees the reply sees it counted;
 		// taken back in the rare case that a cancellation won the race.
 		r.replied.Add(1)
-		if c.finish(body, nil) {
+		var err error
+		if failed {
+			body, err = nil, remoteError(body)
+		}
+		if c.finish(body, err) {
 			return
 		}
 		r.replied.Add(^uint64(0))

@@ -11,7 +11,7 @@ import (
 	"github.com/zmqasync/zmqasync/zmqfuture"
 )
 
-// ErrSocketType is the error (wrapped, naming both types) of [Request] on a
+// ErrSocketType is the error (wrapped, naming both types) of [Call] on a
 // socket that is not a REQ, and of [NewRequester] given a socket that is not
 // a DEALER.
 var ErrSocketType = errors.New("reqrep: wrong socket type")
@@ -91,14 +91,14 @@ func Send(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *zmqfutur
 	})
 }
 
-// Request returns a future of a request-reply round trip on a REQ socket: it
+// Call returns a future of a request-reply round trip on a REQ socket: it
 // sends frames as one message, then receives the reply, which is the
 // future's value.
 //
 // The parts that can be done at once are done on the calling goroutine; if
 // the send or the reply must wait, one goroutine owned by the future does
 // the rest with a context derived from ctx and ends when it is done (see
-// [zmqfuture.Go]). Request never blocks. The frames must not be modified until the
+// [zmqfuture.Go]). Call never blocks. The frames must not be modified until the
 // future settles.
 //
 // ctx bounds the round trip; if it is done first, the future fails with
@@ -107,9 +107,9 @@ func Send(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *zmqfutur
 // REQ socket alternates strictly between one send and one receive:
 //
 //   - Cancelled before the request was sent: nothing was sent and the socket
-//     can take the next Request.
+//     can take the next Call.
 //   - Cancelled after it was sent (the usual case: the reply is what takes
-//     time): the socket still awaits that reply. A following Request fails
+//     time): the socket still awaits that reply. A following Call fails
 //     with an error matching zmq4.EFSM until the reply is received (with
 //     [Recv] or s.Recv) and thrown away; if the peer is gone, it never comes.
 //
@@ -122,12 +122,12 @@ func Send(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *zmqfutur
 // tell which of the two cases happened.
 //
 // On a socket that is not a REQ the future fails with an error matching
-// [ErrSocketType]; one REQ socket takes one Request at a time (a second one
+// [ErrSocketType]; one REQ socket takes one Call at a time (a second one
 // while the first awaits its reply fails with zmq4.EFSM). Other errors are
 // those of s.Send and s.Recv. Cost: as [Send] followed by [Recv].
-func Request(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *zmqfuture.Future[[][]byte] {
+func Call(ctx context.Context, s *zmqevented.Socket, frames ...[]byte) *zmqfuture.Future[[][]byte] {
 	if t := s.Type(); t != zmq4.REQ {
-		return zmqfuture.Failed[[][]byte](fmt.Errorf("%w: Request needs a REQ socket, got %v", ErrSocketType, t))
+		return zmqfuture.Failed[[][]byte](fmt.Errorf("%w: Call needs a REQ socket, got %v", ErrSocketType, t))
 	}
 	if len(frames) == 0 {
 		return zmqfuture.Failed[[][]byte](zmqevented.ErrNoFrames)

@@ -261,7 +261,7 @@ func TestRequest(t *testing.T) {
 		repEcho(t, rep, nil)
 		ctx := zmqtest.Ctx(t, 10*time.Second)
 		for i := range 100 {
-			msg, err := Request(ctx, req, []byte("q"), []byte(strconv.Itoa(i))).Await(ctx)
+			msg, err := Call(ctx, req, []byte("q"), []byte(strconv.Itoa(i))).Await(ctx)
 			require.NoError(t, err)
 			require.Equal(t, []string{"re:", "q", strconv.Itoa(i)}, strs(msg))
 		}
@@ -275,7 +275,7 @@ func TestRequest(t *testing.T) {
 		rep, req := socketPair(t, c, inproc(t), zmq4.REP, zmq4.REQ)
 		ctx := zmqtest.Ctx(t, 10*time.Second)
 
-		f := Request(ctx, req, []byte("one"))
+		f := Call(ctx, req, []byte("one"))
 		got, err := rep.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []string{"one"}, strs(got))
@@ -283,7 +283,7 @@ func TestRequest(t *testing.T) {
 		_, err = f.Await(ctx)
 		require.ErrorIs(t, err, context.Canceled)
 
-		_, err = Request(ctx, req, []byte("two")).Await(ctx)
+		_, err = Call(ctx, req, []byte("two")).Await(ctx)
 		require.ErrorIs(t, err, zmq4.EFSM)
 
 		require.NoError(t, rep.Send(ctx, []byte("reply to one")))
@@ -291,7 +291,7 @@ func TestRequest(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"reply to one"}, strs(stale))
 
-		g := Request(ctx, req, []byte("three"))
+		g := Call(ctx, req, []byte("three"))
 		got, err = rep.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []string{"three"}, strs(got))
@@ -311,13 +311,13 @@ func TestRequest(t *testing.T) {
 		repEcho(t, rep, func() time.Duration { return 30 * time.Millisecond })
 		ctx := zmqtest.Ctx(t, 10*time.Second)
 
-		f := Request(ctx, req, []byte("abandoned"))
+		f := Call(ctx, req, []byte("abandoned"))
 		time.Sleep(5 * time.Millisecond)
 		f.Cancel(nil)
 		_, err := f.Await(ctx)
 		require.ErrorIs(t, err, context.Canceled)
 
-		msg, err := Request(ctx, req, []byte("wanted")).Await(ctx)
+		msg, err := Call(ctx, req, []byte("wanted")).Await(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []string{"re:", "wanted"}, strs(msg))
 	})
@@ -329,7 +329,7 @@ func TestRequest(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, req.Connect(inproc(t)))
 
-		f := Request(ctx, req, []byte("early")) // no peer yet: the send waits
+		f := Call(ctx, req, []byte("early")) // no peer yet: the send waits
 		requirePending(t, f)
 		rep, err := c.NewSocket(zmq4.REP)
 		require.NoError(t, err)
@@ -345,16 +345,16 @@ func TestRequest(t *testing.T) {
 		ctx := zmqtest.Ctx(t, 10*time.Second)
 		dealer, err := c.NewSocket(zmq4.DEALER)
 		require.NoError(t, err)
-		_, err = Request(ctx, dealer, []byte("x")).Await(ctx)
+		_, err = Call(ctx, dealer, []byte("x")).Await(ctx)
 		require.ErrorIs(t, err, ErrSocketType)
 		require.ErrorContains(t, err, "DEALER")
 
 		req, err := c.NewSocket(zmq4.REQ)
 		require.NoError(t, err)
-		_, err = Request(ctx, req).Await(ctx)
+		_, err = Call(ctx, req).Await(ctx)
 		require.ErrorIs(t, err, zmqevented.ErrNoFrames)
 		require.NoError(t, req.Close())
-		_, err = Request(ctx, req, []byte("x")).Await(ctx)
+		_, err = Call(ctx, req, []byte("x")).Await(ctx)
 		require.ErrorIs(t, err, zmqevented.ErrClosed)
 	})
 }

@@ -14,14 +14,21 @@ func TestCorrelationRoundTrip(t *testing.T) {
 		c := newCorrelation(id)
 		require.Len(t, c, corrLen)
 		require.Equal(t, byte(0x5A), c[0])
-		got, body, reason := parseReply([][]byte{c, {}, []byte("x"), {}})
+		got, body, failed, reason := parseReply([][]byte{c, {}, []byte("x"), {}})
 		require.Empty(t, reason)
+		require.False(t, failed)
 		require.Equal(t, id, got)
 		require.Equal(t, [][]byte{[]byte("x"), {}}, body)
 	}
-	_, body, reason := parseReply([][]byte{newCorrelation(7), nil})
+	_, body, _, reason := parseReply([][]byte{newCorrelation(7), nil})
 	require.Empty(t, reason)
 	require.Empty(t, body, "a reply may have no body frames")
+	e := newCorrelation(7)
+	e[0] = errMagic
+	id, _, failed, reason := parseReply([][]byte{e, nil, []byte(errorFrame), []byte("boom")})
+	require.Empty(t, reason)
+	require.True(t, failed, "0x5B marks an error reply")
+	require.Equal(t, uint64(7), id)
 }
 
 // FuzzCorrelation feeds parseReply frames cut from arbitrary bytes: it must
@@ -37,8 +44,8 @@ func FuzzCorrelation(f *testing.F) {
 	f.Add([]byte{}, []byte{}, []byte{}, uint8(0))
 	f.Fuzz(func(t *testing.T, corr, delim, body []byte, n uint8) {
 		msg := [][]byte{corr, delim, body, body}[:min(int(n), 4)]
-		id, rest, reason := parseReply(msg)
-		valid := len(msg) >= 2 && len(corr) == corrLen && corr[0] == corrMagic && len(delim) == 0
+		id, rest, failed, reason := parseReply(msg)
+		valid := len(msg) >= 2 && len(corr) == corrLen && (corr[0] == corrMagic || corr[0] == errMagic) && len(delim) == 0
 		if valid != (reason == "") {
 			t.Fatalf("parseReply(%q) reason %q, want valid=%v", msg, reason, valid)
 		}
@@ -48,7 +55,10 @@ func FuzzCorrelation(f *testing.F) {
 			}
 			return
 		}
-		if id != binary.BigEndian.Uint64(corr[1:]) || !bytes.Equal(newCorrelation(id), corr) {
+		if failed != (corr[0] == errMagic) {
+			t.Fatalf("failed %v for magic %#x", failed, corr[0])
+		}
+		if id != binary.BigEndian.Uint64(corr[1:]) || !bytes.Equal(newCorrelation(id)[1:], corr[1:]) {
 			t.Fatalf("id %d does not round-trip to %x", id, corr)
 		}
 		if len(rest) != len(msg)-2 {
