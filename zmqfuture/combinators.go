@@ -7,20 +7,10 @@ import (
 	"github.com/zmqasync/zmqasync/internal/ctxerr"
 )
 
-// Map returns a future that settles with fn(v) once f succeeds with v, or
-// with f's error, unchanged, once f fails (fn is then not called).
-//
-// Map is safe for concurrent use, does not block and starts no goroutine:
-// fn runs on the goroutine that settles f (inside Resolve, or the goroutine
-// of [Go]), or at once, on the calling goroutine, if f has already settled.
-// So fn should be short and must not block; use [Then] with [Go] for
-// blocking work. A panic in fn is not recovered.
-//
-// Cancel on the returned future cancels f with the cause (see
-// [Future.Cancel]), then makes the returned future fail with the cause
-// before it returns; fn is not called any more. Any number of Map, Then and
-// Recover can be registered on one future; each costs one small allocation
-// and no goroutine while f is pending.
+// Map returns a future that settles with fn(v) once f succeeds with v, or with f's
+// error once f fails (fn is then not called). fn runs where f settles (see
+// "Concurrency" in the package documentation), so it must not block. Cancel on the
+// result cancels f first.
 func Map[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
 	n := &mapNode[T, U]{src: f, fn: fn}
 	n.dst.owner = n
@@ -59,16 +49,9 @@ func (n *mapNode[T, U]) cancel(error) (stepper, bool) {
 	return n.src, true
 }
 
-// Recover returns a future that settles with f's value once f succeeds, or
-// with fn(err) once f fails with err: fn can turn the failure into a value
-// (by returning a nil error) or into another error.
-//
-// Like [Map], Recover is safe for concurrent use, does not block and starts
-// no goroutine; fn runs on the goroutine that settles f, or at once if f has
-// already settled, so it must not block. A panic in fn is not recovered.
-// Cancel on the returned future cancels f with the cause, then makes the
-// returned future fail with the cause before it returns; fn is not called
-// any more.
+// Recover returns a future that settles with f's value once f succeeds, or with
+// fn(err) once f fails: fn can turn the failure into a value or another error. It runs
+// as Map's fn does; Cancel on the result cancels f first.
 func Recover[T any](f *Future[T], fn func(error) (T, error)) *Future[T] {
 	n := &recoverNode[T]{src: f, fn: fn}
 	n.dst.owner = n
@@ -106,21 +89,11 @@ func (n *recoverNode[T]) cancel(error) (stepper, bool) {
 	return n.src, true
 }
 
-// Then chains an asynchronous step: once f succeeds with v, it calls
-// fn(ctx, v) and returns a future that settles like the future fn returned.
-// If f fails, the returned future fails with f's error and fn is not called.
-// If fn returns nil, it fails with [ErrNilFuture].
-//
-// Then is safe for concurrent use, does not block and starts no goroutine;
-// fn runs on the goroutine that settles f, or at once if f has already
-// settled, so fn should only start the work (for instance with [Go](ctx, …))
-// and return. A panic in fn is not recovered.
-//
-// The ctx given to fn is cancelled when the returned future settles, and
-// with the cause when it is cancelled. Cancel on the returned future
-// cancels fn's ctx and f, or the future fn returned once there is one, with
-// the cause, then makes the returned future fail with the cause before it
-// returns; fn is not called any more.
+// Then chains an asynchronous step: once f succeeds with v, it calls fn(ctx, v) and
+// returns a future that settles like the one fn returned (ErrNilFuture if nil); if f
+// fails, with f's error. fn runs as Map's fn does, so it should only start the work
+// (with Go) and return. Its ctx ends when the result settles; Cancel on the result
+// cancels f, or fn's future once there is one.
 func Then[T, U any](f *Future[T], fn func(ctx context.Context, v T) *Future[U]) *Future[U] {
 	n := &thenNode[T, U]{src: f, fn: fn}
 	n.dst.owner = n
@@ -216,21 +189,10 @@ type thenInner[T, U any] struct{ n *thenNode[T, U] }
 
 func (c thenInner[T, U]) fire() *waiter { return c.n.fireInner() }
 
-// All returns a future that succeeds with the values of fs, in the order
-// given, once all have succeeded, or fails with the first failure (in time)
-// among them; it then cancels the others with a cause matching both
-// [ErrCanceled] and that failure. All over no futures succeeds at once with
-// an empty, non-nil slice.
-//
-// ctx bounds the wait: if it is done before the result, the future fails
-// with ctx's error (see [Future.Await]) and every input still pending is
-// cancelled with it. Cancel on the returned future does the same with its
-// cause. If ctx is already done when All is called, inputs that have
-// already settled still decide the result.
-//
-// All is safe for concurrent use, does not block and starts no goroutine of
-// its own (a ctx cancellation is handled on the goroutine
-// [context.AfterFunc] starts); no registration on ctx outlives the result.
+// All returns a future of the values of fs, in order, once all have succeeded, or of
+// the first failure, cancelling the others with a cause matching ErrCanceled and that
+// failure. ctx bounds the wait: when it ends first, or on Cancel, the pending inputs
+// are cancelled and the future fails with that error. No futures: an empty slice.
 func All[T any](ctx context.Context, fs ...*Future[T]) *Future[[]T] {
 	if len(fs) == 0 {
 		return Ready([]T{})
@@ -256,17 +218,9 @@ func allFire[T any](g *group[T, []T], f *Future[T]) *waiter {
 	return g.finish(Result[[]T]{Value: vs})
 }
 
-// AllSettled returns a future that succeeds with the results of fs, in the
-// order given, once all of them have settled; failures of inputs are
-// reported in their Result, never as the future's error. AllSettled over no
-// futures succeeds at once with an empty, non-nil slice.
-//
-// ctx bounds the wait: if it is done first, the future fails with ctx's
-// error (see [Future.Await]) and every input still pending is cancelled with
-// it. Cancel on the returned future does the same with its cause.
-//
-// AllSettled is safe for concurrent use, does not block and starts no
-// goroutine of its own; no registration on ctx outlives the result.
+// AllSettled returns a future of the results of fs, in order, once all have settled;
+// an input's failure is in its Result, never the future's error. ctx and Cancel end
+// the wait as in All. No futures: an empty slice.
 func AllSettled[T any](ctx context.Context, fs ...*Future[T]) *Future[[]Result[T]] {
 	if len(fs) == 0 {
 		return Ready([]Result[T]{})
@@ -285,16 +239,9 @@ func allSettledFire[T any](g *group[T, []Result[T]], _ *Future[T]) *waiter {
 	return g.finish(Result[[]Result[T]]{Value: rs})
 }
 
-// Race returns a future that settles like the first of fs to settle,
-// success or failure, and then cancels the others with [ErrCanceled]. Race
-// over no futures fails at once with [ErrNoFutures].
-//
-// ctx bounds the wait: if it is done first, the future fails with ctx's
-// error (see [Future.Await]) and every input still pending is cancelled with
-// it. Cancel on the returned future does the same with its cause.
-//
-// Race is safe for concurrent use, does not block and starts no goroutine
-// of its own; no registration on ctx outlives the result.
+// Race returns a future that settles like the first of fs to settle, and cancels the
+// others with ErrCanceled. ctx and Cancel end the wait as in All. No futures:
+// ErrNoFutures.
 func Race[T any](ctx context.Context, fs ...*Future[T]) *Future[T] {
 	if len(fs) == 0 {
 		return Failed[T](ErrNoFutures)
@@ -310,18 +257,9 @@ func raceFire[T any](g *group[T, T], f *Future[T]) *waiter {
 	return g.dst.publish(f.res, false)
 }
 
-// Any returns a future that succeeds like the first of fs to succeed, and
-// then cancels the others with [ErrCanceled]. If all of them fail, it fails
-// with an [*AggregateError] holding every input's error in input order
-// (errors.Is finds each). Any over no futures fails at once with
-// [ErrNoFutures].
-//
-// ctx bounds the wait: if it is done first, the future fails with ctx's
-// error (see [Future.Await]) and every input still pending is cancelled with
-// it. Cancel on the returned future does the same with its cause.
-//
-// Any is safe for concurrent use, does not block and starts no goroutine of
-// its own; no registration on ctx outlives the result.
+// Any returns a future that succeeds like the first of fs to succeed, and cancels the
+// others with ErrCanceled; if all fail, it fails with an *AggregateError of every
+// input's error. ctx and Cancel end the wait as in All. No futures: ErrNoFutures.
 func Any[T any](ctx context.Context, fs ...*Future[T]) *Future[T] {
 	if len(fs) == 0 {
 		return Failed[T](ErrNoFutures)

@@ -111,19 +111,10 @@ func Failed[T any](err error) *Future[T] {
 	return f
 }
 
-// Go runs fn in a new goroutine and returns the future of its result.
-//
-// fn gets a context derived from ctx that is cancelled when ctx is, when
-// [Future.Cancel] is called (with that cause, see [context.Cause]), and once
-// fn has returned. The future settles with whatever fn returns, when fn
-// returns, also after a cancellation: fn must honour its ctx, or Cancel
-// cannot make the future settle early. The goroutine is owned by the future
-// and ends when fn returns; a panic in fn is not recovered and crashes the
-// program. Continuations registered on the future ([Map], [Then], …) run on
-// that goroutine after fn returns.
-//
-// Go does not block and is safe for concurrent use. Cost: one goroutine,
-// one cancellable context and a few small allocations.
+// Go runs fn in a goroutine the future owns and returns the future of its result,
+// settled when fn returns. fn's ctx is derived from ctx and cancelled by
+// [Future.Cancel] (with its cause) and once fn has returned; fn must honour it, or
+// Cancel cannot make the future settle early. A panic in fn is not recovered.
 func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
 	cctx, stop := context.WithCancelCause(ctx)
 	t := &goTask[T]{stop: stop}
@@ -164,16 +155,9 @@ func (f *Future[T]) Done() <-chan struct{} {
 	return d
 }
 
-// Await blocks until the future settles or ctx is done, and returns the
-// future's value and error.
-//
-// ctx bounds only this wait: if ctx is done first, Await returns an error
-// for which errors.Is(err, context.Canceled) (or
-// context.DeadlineExceeded) holds and which also matches a cause given to
-// the context (see [context.Cause]), and leaves the future untouched; it
-// goes on and can still be awaited. If the future has settled by then, its
-// result wins over the cancellation. Await is safe for concurrent use by
-// any number of goroutines.
+// Await waits until the future settles or ctx is done. It returns the future's value
+// and error, or, if ctx ends first, an error matching ctx's (and its cause) and leaves
+// the future untouched. A result already there wins over the cancellation.
 func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if f.state.Load() == settled {
 		return f.res.Value, f.res.Err
@@ -211,31 +195,12 @@ func (f *Future[T]) Result() (Result[T], bool) {
 	return f.res, true
 }
 
-// Cancel asks the work behind the future to stop, giving cause as the
-// reason ([ErrCanceled] if cause is nil). It is a no-op once the future has
-// settled. It does not wait for the work, and is safe for concurrent use
-// and to call more than once (later calls are no-ops or repeat the request).
-//
-// What happens next depends on where the future came from:
-//   - [Go]: fn's context is cancelled with cause; the future settles with
-//     fn's result when fn returns.
-//   - [NewPromise]: the future fails with cause before Cancel returns, and
-//     the promise's [Promise.Context] is cancelled with cause; the
-//     producer's later Resolve or Reject returns false.
-//   - [Map], [Then], [Recover], [WithTimeout]: the cancellation goes
-//     upstream first: the source (or the future a Then function returned)
-//     is cancelled with cause, which also affects every other future derived
-//     from it. Then the future fails with cause before Cancel returns; its
-//     function is not called any more.
-//   - [All], [AllSettled], [Race], [Any]: every input still pending is
-//     cancelled with cause, then the future fails with cause before Cancel
-//     returns.
-//   - [Ready], [Failed]: nothing to do.
-//
-// So when a cancelled future is seen to fail, its sources have already been
-// asked to stop (unless a cancellation of them that another goroutine
-// started is still under way; it completes without waiting). Continuations of futures that settle because of the
-// cancellation run before Cancel returns, on the calling goroutine.
+// Cancel asks the work behind the future to stop with cause (ErrCanceled if nil) and
+// does not wait for it; it is a no-op once the future has settled. A Go future
+// settles when its fn returns; every other future fails with cause before Cancel
+// returns, after passing the cancellation on to its sources or inputs (see
+// "Lifecycle" in the package documentation), and the continuations that settles run
+// on the calling goroutine.
 func (f *Future[T]) Cancel(cause error) {
 	if cause == nil {
 		cause = ErrCanceled

@@ -2,20 +2,10 @@ package zmqfuture
 
 import "time"
 
-// WithTimeout returns a future that settles like f if f settles within d,
-// and otherwise fails with [ErrTimeout] after d, cancelling f with
-// [ErrTimeout] (errors.Is(err, context.DeadlineExceeded) holds for it). If f
-// has settled by the time d has passed, its result wins; a d of zero or
-// less times out at once unless f has already settled.
-//
-// WithTimeout is safe for concurrent use, does not block and starts no
-// goroutine while waiting: it arms one timer ([time.AfterFunc], whose
-// goroutine runs the expiry and the continuations it settles), which is
-// stopped as soon as the returned future settles, so nothing outlives the
-// result. Cancel on the returned future stops the timer and cancels f with
-// the cause, then makes the returned future fail with the cause before it
-// returns. When the time runs out, f is cancelled before the returned
-// future fails.
+// WithTimeout returns a future that settles like f if f settles within d, and
+// otherwise cancels f with ErrTimeout (which matches context.DeadlineExceeded) and
+// fails with it. It arms one timer, stopped as soon as the result settles; Cancel on
+// the result stops it and cancels f.
 func WithTimeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	n := &timeoutNode[T]{src: f}
 	n.dst.owner = n

@@ -29,33 +29,14 @@ type closedError struct{}
 func (closedError) Error() string { return "reqrep: requester closed" }
 func (closedError) Unwrap() error { return zmqevented.ErrClosed }
 
-// ErrPeerLost is the error of the requests a [Requester] had pending when
-// the connection to a peer went away (libzmq's ZMQ_EVENT_DISCONNECTED on its
-// DEALER): a DEALER cannot tell which peer holds which request, so every
-// request pending at that moment fails, whichever peer it went to. With
-// [WithRetryOnDisconnect] only those already sent again as often as allowed
-// fail. The future's error wraps it and names the endpoint
-// ("reqrep: peer disconnected with the request pending: tcp://…");
-// compare with [errors.Is]. The server may have done the work, or may still
-// do it (see [Requester.Request]).
+// ErrPeerLost is matched by the error of the requests a Requester had pending when a
+// peer's connection went away (see "Peer loss" in the package documentation); the
+// error names the endpoint.
 var ErrPeerLost = errors.New("reqrep: peer disconnected with the request pending")
 
-// Requester keeps many requests in flight on one DEALER socket and matches
-// each reply to its request's future, in whatever order the replies come.
-// Each request carries a correlation frame that the server echoes (see the
-// package documentation for the wire format, which any ROUTER or REP server
-// can answer).
-//
-// It watches its socket's connections with libzmq's socket monitor: when a
-// peer's connection goes away with requests pending, they fail with
-// [ErrPeerLost] at once, or are sent again with [WithRetryOnDisconnect], so
-// that no request waits for a reply from a peer that is gone.
-//
-// A Requester owns its socket from [NewRequester] on, with the socket's
-// monitor and two goroutines, one that receives the replies and one that
-// watches the connections (three with WithRetryOnDisconnect, which sends
-// lost requests again); [Requester.Close] closes the sockets and waits for
-// the goroutines. All its methods are safe for concurrent use.
+// Requester keeps many requests in flight on one DEALER socket and matches each
+// reply to its request's future, whatever order the replies come in (see "Wire
+// format" in the package documentation). Its methods are goroutine-safe.
 type Requester struct {
 	s          *zmqevented.Socket
 	mon        *zmqevented.Monitor // s's monitor events
@@ -144,24 +125,11 @@ type call struct {
 	cancelTimeout context.CancelFunc // releases the WithRequestTimeout context
 }
 
-// NewRequester returns a Requester that sends requests on s, which must be a
-// DEALER socket, and starts the goroutine that receives their replies.
-//
-// On success the Requester owns s: [Requester.Close] closes it, and nothing
-// else may receive on it (a reply taken by anyone else is lost to its
-// request) or send on it (a server would answer a message without a
-// correlation frame with a malformed reply, if at all). s may already be
-// connected; requests wait in libzmq until a peer is.
-//
-// It subscribes to s's monitor ([zmqevented.Socket.Monitor], shared with any
-// other watcher of s) to learn when a peer's connection goes away; see "Peer
-// loss" in the package documentation for what it can and cannot see.
-//
-// It fails, leaving s untouched and the caller's, with an error matching
-// [ErrSocketType] if s is not a DEALER, with an error naming the option for
-// an invalid option, and with the socket's error if the monitor cannot be
-// started (an error matching [zmqevented.ErrClosed] for a closed socket). It
-// does not block.
+// NewRequester returns a Requester that sends requests on s, a DEALER socket, and
+// starts its goroutines. From then on the Requester owns s: Close closes it, and
+// nothing else may send or receive on it. It fails, leaving s the caller's, with an
+// error matching ErrSocketType for another socket type, naming the option for an
+// invalid one, or with the socket's error. It does not block.
 func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 	if s == nil {
 		return nil, errors.New("reqrep: NewRequester: nil socket")
@@ -212,66 +180,15 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 	return r, nil
 }
 
-// Request sends frames (the request body, at least one frame) as one
-// request and returns the future of its reply body: the frames the server
-// sent after the envelope, possibly none. Replies are matched by
-// correlation ID, so any number of requests may be in flight at once and
-// their replies may come in any order.
-//
-// Request blocks while [WithMaxInFlight] requests are already in flight and
-// while libzmq cannot take the message (no peer connected yet, or the
-// peer's SNDHWM reached), both bounded by ctx; then it returns, and the
-// future settles when the reply arrives. If ctx is done before the request
-// was sent, the returned future has already failed with ctx's error and
-// nothing was sent.
-//
-// After the send, ctx still bounds the request: when it is done, or when the
-// future is cancelled ([zmqfuture.Future.Cancel]), or when the [WithRequestTimeout]
-// limit runs out ([zmqfuture.ErrTimeout]), the future fails with that error at once,
-// the request leaves the table of pending requests and frees its slot (and,
-// with [WithRetryOnDisconnect], is not sent again: a resend of it waiting in
-// the send gives up), and its reply, if it comes, is dropped and counted in
-// [Stats].Dropped; it is never delivered to another request. The server may
-// still have done the work.
-//
-// When a peer's connection goes away while the request is pending (sent,
-// or being sent, and not yet answered), the future fails at once with an
-// error matching [ErrPeerLost]; replies that reached the socket before the
-// disconnect are delivered first. With several peers every pending request
-// fails, since a DEALER cannot tell which peer holds which. The server may
-// have done the work before it went away; and a request that libzmq still
-// held for the peer is delivered to it when it reconnects (its reply is
-// then dropped), so ErrPeerLost does not mean the server never sees the
-// request. With [WithRetryOnDisconnect] the request is sent again instead,
-// up to the option's limit (at-least-once: the server may see it twice).
-// Requests made after the disconnect wait for a peer as usual: libzmq
-// reconnects by itself. One gap remains, in libzmq: a DEALER that binds (or
-// has ZMQ_IMMEDIATE set) discards the queue of a lost connection, and a
-// request sent in the instant between the disconnect and that discard may
-// be routed into it and vanish without a further event; ctx or
-// WithRequestTimeout bound such a request.
-//
-// With no frames the future fails with [zmqevented.ErrNoFrames]. After
-// [Requester.Close], and for the requests in flight when it runs, it fails
-// with [ErrClosed]; if the socket fails (for instance because its
-// zmqevented.Context was closed), with the socket's error. Other send
-// errors are those of [zmqevented.Socket.Send]; the request was then not
-// sent (or, when it was being sent again, not again). The frames may be
-// reused once Request returns.
-//
-// Goroutine-safe. The future's continuations ([zmqfuture.Map], [zmqfuture.Then], …) run on one
-// of the Requester's goroutines, the receiving one for replies and for
-// ErrPeerLost, and delay every other reply while they run: they must be
-// short and must not block. In particular a continuation must not call
-// Request directly (a zmqfuture.Then chaining a second request, say): with every slot
-// taken, Request would wait for a slot that only the receiving goroutine
-// can free, until its ctx ends. Start it from another goroutine instead,
-// for instance inside [zmqfuture.Go].
-//
-// Cost: a send on the socket, three small allocations and a map entry; with
-// a cancellable ctx, a registration on it ([context.AfterFunc], three more
-// allocations); with WithRequestTimeout, a timer and a context; with
-// WithRetryOnDisconnect, a copy of the frames (three allocations).
+// Request sends frames (the body, at least one frame) as one request and returns the
+// future of its reply body (the frames after the envelope, possibly none). It blocks
+// while WithMaxInFlight requests are in flight and while libzmq cannot take the
+// message, both bounded by ctx; if ctx ends first the future has failed with ctx's
+// error and nothing was sent. After the send, ctx, [zmqfuture.Future.Cancel] and
+// [WithRequestTimeout] still bound the request: it then fails at once, frees its slot,
+// and a late reply is dropped (see "Peer loss" in the package documentation for
+// disconnects, and "Concurrency" for where the future's continuations run). The frames
+// may be reused once Request returns.
 func (r *Requester) Request(ctx context.Context, frames ...[]byte) *zmqfuture.Future[[][]byte] {
 	if len(frames) == 0 {
 		return zmqfuture.Failed[[][]byte](zmqevented.ErrNoFrames)
@@ -477,19 +394,11 @@ func (r *Requester) stop(err error) bool {
 	return first
 }
 
-// Close stops the Requester: every request in flight fails with
-// [ErrClosed] before Close returns, as do Request calls waiting for a slot
-// or a send and every later Request; replies still on their way are lost.
-// Close then closes the monitor's socket (which stops libzmq's monitor on
-// the DEALER) and the socket (see [zmqevented.Socket.Close]), and waits for the
-// Requester's goroutines to return. It is abrupt: there is no graceful
-// variant, since a caller that wants its replies awaits their futures first.
-//
-// It blocks until those goroutines have returned (which waits for the
-// continuations of a reply being delivered), so it must not be called from
-// such a continuation. It returns the socket's close error, if any, or nil.
-// Safe to call concurrently with every other method; a second call returns
-// [ErrClosed].
+// Close stops the Requester abruptly: every request in flight or waiting fails with
+// ErrClosed, replies on their way are lost, the socket is closed, and Close waits for
+// the Requester's goroutines (so it must not be called from a continuation of its
+// futures). It returns the socket's close error, if any; a second call returns
+// ErrClosed.
 func (r *Requester) Close() error {
 	r.mu.Lock()
 	if r.closed {
