@@ -94,6 +94,18 @@
 // without ROUTER_MANDATORY addressing an unknown peer, and messages already queued to
 // a peer that disconnects.
 //
+// # Forwarding
+//
+// Forward, ForwardChan and ForwardSeq feed a sink from an rxgo Observable, a channel
+// or an iterator with Sink.Send, so they wait whenever the sink is full and
+// backpressure reaches the source. Returning nil means every message was accepted,
+// not sent: Flush or Shutdown waits for the hand-off. When they stop early, what was
+// accepted stays accepted and what the source has not produced stays with it; the one
+// message they held when Send refused it comes back in a *SendError whose Err is
+// Send's error (ErrClosed, the transport error, ctx's cause). The sink keeps each
+// message's frames until sent, so a producer must not reuse their buffers. Several may
+// feed one sink at once; their messages interleave.
+//
 // # Concurrency
 //
 // Every method of Sink and Permit is safe for concurrent use, and Forward,

@@ -29,25 +29,12 @@ var (
 	ErrItemType = errors.New("zmqsink: unsupported item type")
 )
 
-// SendError reports messages that did not reach libzmq, so that none is lost silently:
-// they come back to the caller, frames and all.
-//
-// Flush and Close return it for messages the Sink accepted and could not hand to
-// libzmq whole, in acceptance order. Its Err then matches (errors.Is) the transport
-// error that made the sink fail (then Err is also what Sink.Err returns),
-// context.Canceled or context.DeadlineExceeded for messages still queued when Close's
-// context ran out, zmqevented.ErrMessageDropped for messages that libzmq discarded
-// because their peer went away in the middle of them, or syscall.EHOSTUNREACH for
-// messages a ROUTER with ROUTER_MANDATORY could not route. Several causes are joined
-// with errors.Join.
-//
-// Forward, ForwardChan and ForwardSeq return it for the one message they had taken
-// from their source when Sink.Send refused it (the sink was never given it): Messages
-// holds exactly that message and Err is Send's error (ErrClosed, the sink's transport
-// error, ctx's cause, zmqevented.ErrNoFrames).
-//
-// None of the messages reached a peer: libzmq took no frame of them, or discarded the
-// frames it took. The caller may send them again.
+// SendError hands back messages that did not reach libzmq, frames and all, so that
+// none is lost silently; the caller may send them again. Shutdown, Close and Flush
+// return it for accepted messages (in acceptance order) with Err matching each cause:
+// the sink's transport error, ctx's cause, zmqevented.ErrMessageDropped or
+// syscall.EHOSTUNREACH (joined). Forward and its twins return it for the one message
+// Send refused, with Send's error.
 type SendError struct {
 	// Err is the cause; see the type's documentation.
 	Err error

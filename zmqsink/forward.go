@@ -8,33 +8,12 @@ import (
 	"github.com/reactivex/rxgo/v2"
 )
 
-// Forward sends every item of src through k, in order, with Sink.Send (so it waits
-// whenever the sink is full: backpressure reaches the Observable's producer through
-// rxgo's channel). An item may be a [][]byte (one message of several frames), a []byte
-// or a string (one single-frame message); any other type stops Forward with an error
-// wrapping ErrItemType. (rxgo.Just flattens slice arguments into one item per element,
-// so it suits strings; emit []byte and [][]byte items with rxgo.Defer, rxgo.Create or
-// rxgo.FromChannel.)
-//
-// Forward blocks until src completes (it returns nil), src emits an error item (it
-// returns that error), ctx is done (context.Cause(ctx)) or the sink refuses a message
-// or fails (ErrClosed or the sink's transport error, also while waiting for the next
-// item). It observes src with rxgo.WithContext bound to a context it cancels before it
-// returns, so a cancellable source stops producing and leaks no goroutine; a source
-// that ignores its context (a Defer or Create producer that never looks at ctx) may
-// block in its own goroutine.
-//
-// Returning nil means every item was accepted, not sent: call Flush or Close to wait
-// for the hand-off to libzmq. Items already accepted stay accepted when Forward stops
-// early, and items src has not emitted yet stay with src. The one item Forward has
-// taken from src when Send refuses it (the sink closed or failed, ctx ended while Send
-// waited for room, an empty [][]byte) is not lost: the error is then a *SendError
-// whose Messages hold exactly that message, as Send would have taken it, and whose Err
-// is Send's error, so errors.Is matches ErrClosed, the transport error or ctx's cause.
-// The sink is left as that Send left it. An item of another type is reported by the
-// ErrItemType error alone. The frames of each item are kept by the sink until sent
-// (see Sink.Send), so a producer must not reuse their buffers. Goroutine-safe in the
-// sense that several Forward calls may feed one sink at once (their items interleave).
+// Forward sends every item of src through k, in order, with Sink.Send, until src
+// completes (nil), emits an error item (that error), ctx ends or the sink refuses (see
+// "Forwarding" in the package documentation). An item is a [][]byte (one message), a
+// []byte or a string (one frame); any other type stops it with ErrItemType. It
+// observes src under a context it cancels before returning, so a cancellable source
+// stops producing.
 func Forward(ctx context.Context, src rxgo.Observable, k *Sink) error {
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -83,19 +62,9 @@ func forwardEnd(ctx context.Context, it rxgo.Item, ok bool) error {
 	}
 }
 
-// ForwardChan is Forward for a channel: it receives messages from src and sends each,
-// in order, with Sink.Send. It blocks until src is closed (it returns nil), ctx is done
-// (context.Cause(ctx)) or the sink refuses a message or fails (ErrClosed or the sink's
-// transport error, also while waiting for the next message). While the sink is full it
-// waits in Send and stops receiving, so backpressure reaches src's senders.
-//
-// Returning nil means every message was accepted, not sent (see Flush). When it returns
-// early, the messages already accepted stay accepted and those not yet received stay in
-// src; the one message it had received when Send refused it comes back inside a
-// *SendError (Messages holds exactly it, Err is Send's error: errors.Is matches
-// ErrClosed, the transport error or ctx's cause). The frames are kept by the sink as
-// for Sink.Send. Several ForwardChan calls (on one channel or several) may feed one
-// sink at once; their messages interleave.
+// ForwardChan is Forward for a channel: it sends every message received from src until
+// src is closed (nil), ctx ends or the sink refuses; while the sink is full it stops
+// receiving, so backpressure reaches src's senders.
 func ForwardChan(ctx context.Context, src <-chan [][]byte, k *Sink) error {
 	for {
 		select { // as in Forward: no three-way select while messages are ready
@@ -125,21 +94,10 @@ func ForwardChan(ctx context.Context, src <-chan [][]byte, k *Sink) error {
 	}
 }
 
-// ForwardSeq is Forward for an iterator: it ranges over src in the calling goroutine and
-// sends every message, in order, with Sink.Send. It blocks until src ends (it returns
-// nil), yields a non-nil error (that error), ctx is done (context.Cause(ctx)) or the
-// sink refuses a message or fails (ErrClosed or the sink's transport error), and stops
-// the iteration early in all but the first case. ctx is checked by Send, between
-// messages and while Send waits for room: a src blocked producing its next value is
-// not interrupted. While the sink is full, src is not advanced.
-//
-// Returning nil means every message was accepted, not sent (see Flush). When it returns
-// early, the messages already accepted stay accepted; the one message src had yielded
-// when Send refused it comes back inside a *SendError (Messages holds exactly it, Err
-// is Send's error: errors.Is matches ErrClosed, the transport error or ctx's cause).
-// The frames are kept by the sink as for Sink.Send. Several ForwardSeq calls may feed
-// one sink at once; src runs on the caller's goroutine, outside the sink's locks, and
-// a panic in it is not recovered.
+// ForwardSeq is Forward for an iterator, ranged over on the caller's goroutine: it
+// sends every message until src ends (nil), yields an error (that error), ctx ends
+// (checked between messages, not while src produces) or the sink refuses. While the
+// sink is full, src is not advanced; a panic in src is not recovered.
 func ForwardSeq(ctx context.Context, src iter.Seq2[[][]byte, error], k *Sink) error {
 	for m, err := range src {
 		if err != nil {

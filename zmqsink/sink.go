@@ -15,13 +15,10 @@ import (
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
-// Sink is a backpressured, goroutine-safe sender on one zmqevented.Socket. Messages are
-// accepted into a bounded queue (or straight into libzmq when nothing is queued) and
-// handed to libzmq in acceptance order by one writer goroutine the Sink owns. When the
-// socket's peers are at their high-water mark the writer waits, the queue fills and
-// Send and Reserve block: capacity is end to end, WithQueue slots plus SNDHWM per peer.
-//
-// Make one with New; the zero value is not usable.
+// Sink is a backpressured sender on one zmqevented.Socket: messages are accepted into
+// a bounded queue and handed to libzmq in acceptance order by a writer goroutine the
+// Sink owns (see the package documentation). Make one with New. Its methods are
+// goroutine-safe.
 type Sink struct {
 	sock        *zmqevented.Socket
 	log         *zap.Logger
@@ -82,13 +79,9 @@ type flusher struct {
 // reports.
 const maxDropErrs = 8
 
-// New makes a Sink that sends on s, and starts its writer goroutine. The Sink takes
-// over sending on s: messages sent on s directly bypass the queue and its ordering
-// (receiving on s, for example XPUB subscriptions or ROUTER replies, is fine). By
-// default Close closes s (see WithCloseSocket).
-//
-// New fails, leaving s untouched, for a nil socket, a socket type that cannot send
-// (PULL, SUB) and invalid options. It does not block.
+// New makes a Sink that sends on s and starts its writer. The Sink takes over sending
+// on s (receiving on s stays free). It fails, leaving s untouched, for a nil socket, a
+// type that cannot send (PULL, SUB) and invalid options. It does not block.
 func New(s *zmqevented.Socket, opts ...Option) (*Sink, error) {
 	if s == nil {
 		return nil, errors.New("zmqsink: New: nil socket")
@@ -134,26 +127,11 @@ func New(s *zmqevented.Socket, opts ...Option) (*Sink, error) {
 	return k, nil
 }
 
-// Send accepts one message (its frames) for sending: it is handed to libzmq at once
-// when nothing is queued ahead of it and libzmq can take it, and otherwise queued for
-// the writer. It blocks only while every slot is taken (the queue is full or held by
-// permits) or earlier calls wait for one, like Reserve; if ctx is done first it
-// returns context.Cause(ctx) and the message was not accepted. Goroutine-safe; one
-// goroutine's messages are sent in the order its Send calls returned, and all
-// accepted messages in acceptance order.
-//
-// A nil error means the message was accepted, not that it was sent: what happens to it
-// afterwards (handed to libzmq, dropped by libzmq because its peer went away in the
-// middle of it, or left over by a transport failure) is reported by Flush, Close, Err
-// and Stats. A non-nil error means it was not accepted and nothing of it was sent:
-// ErrClosed after Close began, the sticky transport error (see Err) once the sink
-// failed (including when this very message met the failure), ctx's cause, or
-// zmqevented.ErrNoFrames for an empty message.
-//
-// Send keeps the byte slices of frames (not the frames slice itself) until the message
-// is handed to libzmq, or returns them in a *SendError: do not modify them after Send
-// returns nil. Cost: one lock and libzmq's send when the queue is empty; otherwise one
-// lock and an allocation for the queued frame list.
+// Send accepts one message for sending, blocking only while every slot is taken; if
+// ctx ends first it returns ctx's cause and accepted nothing. nil means accepted, not
+// sent: what happens next is reported by Flush, Shutdown, Err and Stats. Otherwise
+// nothing was sent: ErrClosed, the sink's transport error, or zmqevented.ErrNoFrames.
+// The sink keeps the frames' bytes until sent: do not modify them after nil.
 func (k *Sink) Send(ctx context.Context, frames ...[]byte) error {
 	if len(frames) == 0 {
 		return zmqevented.ErrNoFrames
@@ -380,22 +358,12 @@ func (k *Sink) removeFlusherLocked(f *flusher) {
 	}
 }
 
-// Flush blocks until every message accepted before the call has been resolved: handed
-// to libzmq, or dropped by it, or left over by a transport failure. Handed to libzmq is
-// not received by the peer: libzmq may still hold the message in its queues (up to
-// SNDHWM per peer), and ZeroMQ drops what a peer has not received when that peer goes
-// away. An application that must know waits for its own acknowledgement.
-//
-// Flush returns nil when everything was handed to libzmq. Otherwise it returns a
-// *SendError with the messages libzmq dropped or refused one by one since the last
-// report (each reported once, by one Flush or Close), and, after a transport failure,
-// the messages left unsent by it (the first Flush or Close takes them; later calls
-// return the failure alone, as Err does). If ctx is done first it returns
-// context.Cause(ctx) and changes nothing: the messages stay queued. After Close it
-// returns ErrClosed, and so does a Flush that was waiting when Close gave up on some
-// of its messages (Close's *SendError carries them). Goroutine-safe; messages
-// accepted while Flush waits may be sent before it returns, but Flush does not wait
-// for them.
+// Flush waits until every message accepted before the call is resolved (handed to
+// libzmq, dropped by it, or left over by a transport failure). It returns nil when all
+// were handed to libzmq (not delivery: see "Delivery"), else a *SendError with the
+// failures not yet reported. If ctx ends first it returns ctx's cause and changes
+// nothing. After Shutdown or Close, or when Close gave up on its messages, it returns
+// ErrClosed.
 func (k *Sink) Flush(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -457,20 +425,11 @@ func (k *Sink) reportLocked(extra [][][]byte, extraCause error) error {
 	return &SendError{Err: joinDistinct(causes), Messages: msgs, Omitted: omitted}
 }
 
-// Shutdown ends the sink gracefully: it stops accepting messages, waits within ctx
-// until every accepted message is resolved (as Flush), stops the writer goroutine and
-// waits for it, and closes the socket if WithCloseSocket(true). Calls waiting in
-// Reserve or Send return ErrClosed at once; permits not yet used can only be released.
-//
-// It returns nil when every accepted message was handed to libzmq (not delivery: see
-// "Delivery" in the package documentation). If ctx ends first, the messages not yet
-// handed to libzmq come back, oldest first, in a *SendError whose Err matches ctx's
-// cause, counted in Stats.Failed; the same *SendError carries per-message failures not
-// yet reported and, after a transport failure, the messages it left if no Flush took
-// them. Shutdown and Close are the only calls that can leave accepted messages
-// unsent, and never silently. With a ctx that never ends, Shutdown waits as long as
-// the peers take to make room. Safe to call concurrently with every method; after
-// Shutdown or Close it returns ErrClosed at once.
+// Shutdown ends the sink gracefully: it stops accepting, waits within ctx until every
+// accepted message is resolved, stops the writer and closes the socket with
+// WithCloseSocket(true). It returns nil when all were handed to libzmq, else a
+// *SendError with the ones that were not (oldest first; Err matches ctx's cause when
+// ctx ended first) and the failures not yet reported. Later calls return ErrClosed.
 func (k *Sink) Shutdown(ctx context.Context) error {
 	k.mu.Lock()
 	if k.closed {
