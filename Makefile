@@ -3,6 +3,8 @@
 GO            ?= go
 GOLANGCI_LINT ?= $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 PKGS          := ./...
+# The benchmark suite is a module of its own (bench/go.mod): ./... does not reach it.
+BENCH         := bench
 BENCH_FLAGS   ?=
 FUZZTIME      ?= 20s
 
@@ -16,37 +18,41 @@ help: ## list the targets
 deps: ## check for libzmq and pyzmq; install them with apt-get if missing
 	@./scripts/deps.sh
 
-build: deps ## compile every package and example
+build: deps ## compile and vet every package and example, and the benchmark suite
 	$(GO) build $(PKGS)
 	$(GO) vet $(PKGS)
+	cd $(BENCH) && $(GO) build ./... && $(GO) vet ./...
 
-test: deps ## run the tests (race detector, shuffled)
+test: deps ## run the tests (race detector, shuffled), the benchmark suite's too
 	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+	cd $(BENCH) && $(GO) test -race -shuffle=on -count=1 ./...
 
 race: deps ## run the concurrency-heavy packages under -race with -cpu=1,4
 	$(GO) test -race -count=1 -cpu=1,4 ./zmqevented/... ./zmqfuture/... ./zmqstream/... ./zmqsink/...
 
-lint: deps ## golangci-lint, gofmt and go mod tidy -diff
+lint: deps ## golangci-lint, gofmt and go mod tidy -diff, in both modules
 	$(GOLANGCI_LINT) run $(PKGS)
+	cd $(BENCH) && $(GOLANGCI_LINT) run ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: unformatted: $$out"; exit 1; fi
 	$(GO) mod tidy -diff
+	cd $(BENCH) && $(GO) mod tidy -diff
 
 fmt: ## gofmt every Go file
 	gofmt -w $$(git ls-files '*.go')
 
 bench: deps ## run the comparison suite (the main job); writes bench/results/
-	$(MAKE) -C bench/clib
-	$(GO) run ./bench/cmd/zmqbench -out bench/results $(BENCH_FLAGS)
+	$(MAKE) -C $(BENCH)/clib
+	cd $(BENCH) && $(GO) run ./cmd/zmqbench -out results $(BENCH_FLAGS)
 
 bench-quick: deps ## the suite's quick subset (a smoke test: fails on errors, never on speed)
-	$(MAKE) -C bench/clib
-	$(GO) run ./bench/cmd/zmqbench -quick -out $${TMPDIR:-/tmp}/zmqasync-bench-quick $(BENCH_FLAGS)
+	$(MAKE) -C $(BENCH)/clib
+	cd $(BENCH) && $(GO) run ./cmd/zmqbench -quick -out $${TMPDIR:-/tmp}/zmqasync-bench-quick $(BENCH_FLAGS)
 
 bench-chart: ## redraw bench/results from its latest.json (measures nothing); a PNG preview in $TMPDIR
-	$(GO) run ./bench/cmd/zmqbench -replot bench/results/latest.json -png $${TMPDIR:-/tmp}/zmqasync-throughput-ratios.png >/dev/null
+	cd $(BENCH) && $(GO) run ./cmd/zmqbench -replot results/latest.json -png $${TMPDIR:-/tmp}/zmqasync-throughput-ratios.png >/dev/null
 
 bench-micro: deps ## go test microbenchmarks (allocations per message per layer)
-	$(GO) test -run '^$$' -bench . -benchmem ./bench/...
+	cd $(BENCH) && $(GO) test -run '^$$' -bench . -benchmem ./...
 
 examples: deps ## run every example with its defaults
 	@set -e; for d in examples/*/; do case $$d in */internal/) continue;; esac; echo "== $$d"; $(GO) run ./$$d; done

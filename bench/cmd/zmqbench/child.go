@@ -23,8 +23,8 @@ const childTimeout = 2 * time.Minute
 var repoRoot = "."
 
 // findRepoRoot walks up from the working directory to the directory holding
-// bench/pyzmq_peer.py or bench/clib, so that `go run ./bench/cmd/zmqbench` works from
-// the top and `go run .` from bench/cmd/zmqbench.
+// bench/clib, so that `go run ./cmd/zmqbench` works from bench/ (the suite's module,
+// as make runs it) and `go run .` from bench/cmd/zmqbench.
 func findRepoRoot() string {
 	dir, err := os.Getwd()
 	if err != nil {

@@ -4,19 +4,22 @@
 // run, prints a table on stdout and, with -out, writes latest.json, latest.md and an
 // SVG chart.
 //
-// Usage:
+// Usage, from bench/ (the suite is a module of its own, so that its dependencies,
+// go-zeromq and gonum/plot among them, never reach the library's users):
 //
-//	go run ./bench/cmd/zmqbench [-quick] [-filter REGEXP] [-reps N] [-target D] [-out DIR] [-png FILE] [-list]
-//	go run ./bench/cmd/zmqbench -replot DIR/latest.json [-out DIR] [-png FILE]
+//	go run ./cmd/zmqbench [-quick] [-filter REGEXP] [-reps N] [-target D] [-out DIR] [-png FILE] [-list]
+//	go run ./cmd/zmqbench -replot DIR/latest.json [-out DIR] [-png FILE]
 //
 // Every scenario runs in this process; rows that need another process (the C program,
-// the pyzmq peer) are child processes it starts and kills on error or Ctrl-C. Rows are
-// calibrated (one or more warm-up runs size the message count so a repetition takes
-// about -target), then each repetition runs every row once, in alternating order, and
-// ratios are taken repetition by repetition against the baseline: the quoted figure
-// is the median, with min–max. Exit status: 0, 1 if any row failed, 2 for bad flags,
-// 130 when interrupted. The program never fails because of speed. -replot measures
-// nothing: it reports an earlier run's latest.json again (`make bench-chart`).
+// the pyzmq peer) are child processes it starts and kills on error or Ctrl-C. The
+// in-process rows run the loops of package rigs (bench/internal/rigs), the same the go
+// test microbenchmarks run. Rows are calibrated (one or more warm-up runs size the
+// message count so a repetition takes about -target), then each repetition runs every
+// row once, in alternating order, and ratios are taken repetition by repetition
+// against the baseline: the quoted figure is the median, with min–max. Exit status: 0,
+// 1 if any row failed, 2 for bad flags, 130 when interrupted. The program never fails
+// because of speed. -replot measures nothing: it reports an earlier run's latest.json
+// again (`make bench-chart`).
 package main
 
 import (
@@ -27,11 +30,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 func main() { os.Exit(run()) }
@@ -102,7 +106,7 @@ func run() int {
 	}
 	defer func() { _ = os.RemoveAll(dir) }() // only ipc socket files
 
-	before := goroutines()
+	before := goleak.IgnoreCurrent()
 	res := &Results{
 		Schema: 1, Started: time.Now(), Command: append([]string{"zmqbench"}, os.Args[1:]...), Quick: *quick, Reps: pl.Reps,
 		TargetMS: float64(pl.Target) / float64(time.Millisecond), Filter: *filter, Method: method(pl),
@@ -122,7 +126,7 @@ func run() int {
 	res.WallSecond = res.Finished.Sub(res.Started).Seconds()
 	res.Bars = evalBars(res, *quick)
 	res.Conditions.judge(res)
-	res.Leaks = leakCheck(before)
+	res.Leaks = leakCheck(before, leakWait)
 	res.Machine.Python = pythonInfo(res)
 	if err := writeText(os.Stdout, res); err != nil {
 		fmt.Fprintf(os.Stderr, "zmqbench: writing the table: %v\n", err)
@@ -219,7 +223,7 @@ func method(pl plan) []string {
 		"Ratios are paired: a row's run over the geometric mean of the baseline runs right before and after it. The figure quoted is the median of those ratios over the repetitions, with min–max; ratios between two non-baseline rows pair their runs of the same repetition.",
 		"The baseline is raw pebbe/zmq4 with RecvBytes(0), one frame per call, the fastest raw loop; raw pebbe RecvMessageBytes, which also asks ZMQ_RCVMORE per message as zmqevented must, is shown beside it.",
 		"CPU per message is user+system time from getrusage(RUSAGE_SELF) around the timed loop (the whole process: both ends, libzmq's I/O thread, the GC); child rows report the same from inside the child, and the whole child's CPU (ProcessState.SysUsage) is in latest.json.",
-		"Allocations per message are Go heap allocations (runtime.MemStats.Mallocs) during the timed loop, both ends; `go test -bench . ./bench/` has the same per layer.",
+		"Allocations per message are Go heap allocations (runtime.MemStats.Mallocs) during the timed loop, both ends; the go test microbenchmarks (`make bench-micro`) run the same loops and report the same per layer.",
 		"Latency percentiles are nearest-rank over every round trip of a repetition; the table shows the median over repetitions.",
 		"Every libzmq socket has linger 0; every context is terminated after each repetition.",
 	}
@@ -257,57 +261,40 @@ func listPlan(pl plan, rows []Row, re *regexp.Regexp) {
 	}
 }
 
-// goroutines maps the ID of every live goroutine to its stack dump.
-func goroutines() map[string]string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	out := map[string]string{}
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		head, _, _ := strings.Cut(g, " [")
-		out[strings.TrimPrefix(head, "goroutine ")] = g
-	}
-	return out
-}
+// leakWait is how long a run gives the goroutines it started to end.
+const leakWait = 3 * time.Second
 
-// leakCheck waits briefly for the goroutines started since before to end and
-// describes any that did not by their top frame.
-func leakCheck(before map[string]string) string {
-	var left []string
-	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		left = left[:0]
-		for id, g := range goroutines() {
-			if _, old := before[id]; !old && !strings.Contains(g, "main.goroutines(") {
-				left = append(left, g)
-			}
-		}
-		if len(left) == 0 || time.Now().After(deadline) {
+// leakTop finds the top function of each goroutine in goleak's report.
+var leakTop = regexp.MustCompile(`with (\S+) on top of the stack`)
+
+// leakCheck waits up to wait for the goroutines started since before (which ignores
+// those that existed then) to end, and describes any that did not by their top
+// function.
+func leakCheck(before goleak.Option, wait time.Duration) string {
+	var err error
+	for deadline := time.Now().Add(wait); ; {
+		if err = goleak.Find(before); err == nil || time.Now().After(deadline) {
 			break
 		}
 	}
-	if len(left) == 0 {
+	if err == nil {
 		return ""
 	}
 	counts := map[string]int{}
-	for _, g := range left {
-		lines := strings.Split(g, "\n")
-		if len(lines) > 1 {
-			fn, _, _ := strings.Cut(strings.TrimSpace(lines[1]), "(")
-			counts[fn]++
-		}
+	n := 0
+	for _, m := range leakTop.FindAllStringSubmatch(err.Error(), -1) {
+		counts[m[1]]++
+		n++
 	}
-	var parts []string
+	if n == 0 {
+		return err.Error()
+	}
+	parts := make([]string, 0, len(counts))
 	for f, c := range counts {
 		parts = append(parts, fmt.Sprintf("%d× %s", c, f))
 	}
 	sort.Strings(parts)
-	return fmt.Sprintf("%d goroutines started by the run are still running: %s", len(left), strings.Join(parts, "; "))
+	return fmt.Sprintf("%d goroutines started by the run are still running: %s", n, strings.Join(parts, "; "))
 }
 
 // pythonInfo describes the pyzmq peer from what it reported.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -8,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/zmqasync/zmqasync/bench/internal/rigs"
 )
 
 // meter measures one timed loop of an in-process row: wall time, the user and system
@@ -46,49 +50,67 @@ func (m *meter) stop(count int) Sample {
 	}
 }
 
-// timeLoop calls step once untimed (the warm-up: the connection is up), then count
-// times under a meter. It stops at the first failure and returns it with an empty
-// Sample. Rows whose step is a closure use it; a loop of direct calls (the raw
-// baseline's receiver) stays inline, so that it pays for no indirect call.
-func timeLoop(count int, step func() error) (Sample, error) {
-	if err := step(); err != nil {
-		return Sample{}, err
-	}
-	m := startMeter()
-	for range count {
-		if err := step(); err != nil {
-			return Sample{}, err
-		}
-	}
-	return m.stop(count), nil
+// countLoop is the rigs.Looper of one repetition: it lets a loop run exactly count
+// times and meters them, from its first call (after the warm-up) to the one that
+// returns false; with each set it also times every iteration on its own, for the
+// Sample's percentiles (latency). Its Sample is ready once Loop has returned false.
+type countLoop struct {
+	count, left int
+	each        bool
+	m           *meter
+	last        time.Time
+	lat         []time.Duration
+	s           Sample
+	done        bool
 }
 
-// timeRoundTrips is timeLoop for the REQ/REP loops: one untimed round trip, then count
-// under a meter; with each set every round trip is also timed on its own, for the
-// Sample's percentiles (latency), else not (rate).
-func timeRoundTrips(count int, each bool, roundTrip func() error) (Sample, error) {
-	if err := roundTrip(); err != nil { // warm-up
+func newCountLoop(count int, each bool) *countLoop {
+	return &countLoop{count: count, left: count, each: each}
+}
+
+// Loop reports whether to run one more iteration.
+func (c *countLoop) Loop() bool {
+	switch {
+	case c.m == nil:
+		if c.each {
+			c.lat = make([]time.Duration, 0, c.count)
+		}
+		c.m = startMeter()
+		c.last = c.m.start
+	case c.each:
+		now := time.Now()
+		c.lat = append(c.lat, now.Sub(c.last))
+		c.last = now
+	}
+	if c.left > 0 {
+		c.left--
+		return true
+	}
+	if !c.done {
+		c.s = c.m.stop(c.count)
+		c.s.P50, c.s.P99, c.s.P999 = percentiles(c.lat)
+		c.done = true
+	}
+	return false
+}
+
+// sample is what the loop measured; it fails if the loop stopped before its count.
+func (c *countLoop) sample() (Sample, error) {
+	if !c.done {
+		return Sample{}, fmt.Errorf("zmqbench: the loop stopped after %d of %d iterations", c.count-c.left, c.count)
+	}
+	return c.s, nil
+}
+
+// measure runs one repetition of loop, one of package rigs, for exactly sp.Count
+// messages (or round trips), each timed on its own with each set, and returns what it
+// measured.
+func measure(ctx context.Context, sp Spec, each bool, loop rigs.Func) (Sample, error) {
+	l := newCountLoop(sp.Count, each)
+	if err := loop(ctx, l, sp.Spec); err != nil {
 		return Sample{}, err
 	}
-	var lat []time.Duration
-	if each {
-		lat = make([]time.Duration, count)
-	}
-	m := startMeter()
-	for i := range count {
-		if each {
-			t0 := time.Now()
-			if err := roundTrip(); err != nil {
-				return Sample{}, err
-			}
-			lat[i] = time.Since(t0)
-		} else if err := roundTrip(); err != nil {
-			return Sample{}, err
-		}
-	}
-	s := m.stop(count)
-	s.P50, s.P99, s.P999 = percentiles(lat)
-	return s, nil
+	return l.sample()
 }
 
 // procSnapshot is what the process holds at one moment, for the idle-socket scenario.

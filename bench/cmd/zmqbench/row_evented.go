@@ -10,6 +10,7 @@ import (
 
 	"github.com/pebbe/zmq4"
 
+	"github.com/zmqasync/zmqasync/bench/internal/rigs"
 	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
@@ -31,78 +32,17 @@ func (eventedRow) About() string {
 
 // Throughput: a sender goroutine, the timed receiver on the calling goroutine.
 func (eventedRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
-	zc, pull, push, err := newEvPair(sp.Endpoint, zmq4.PULL, zmq4.PUSH)
-	if err != nil {
-		return Sample{}, err
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	msg := make([]byte, sp.Size)
-	sent := make(chan error, 1)
-	go func() { sent <- evSend(runCtx, push, msg, sp.Count+1) }()
-	fail := func(err error) (Sample, error) {
-		return Sample{}, errors.Join(fmt.Errorf("zmqevented recv: %w", err), evAbort(cancel, sent, zc))
-	}
-	if _, err := pull.Recv(ctx); err != nil { // warm-up: the connection is up
-		return fail(err)
-	}
-	m := startMeter()
-	for range sp.Count {
-		if _, err := pull.Recv(ctx); err != nil {
-			return fail(err)
-		}
-	}
-	s := m.stop(sp.Count)
-	return s, errors.Join(<-sent, zc.Close())
+	return measure(ctx, sp, false, rigs.EventedThroughput)
 }
 
 // Latency: an echo goroutine on REP, each timed round trip on REQ.
-func (r eventedRow) Latency(ctx context.Context, sp Spec) (Sample, error) {
-	return r.reqRep(ctx, sp, true)
+func (eventedRow) Latency(ctx context.Context, sp Spec) (Sample, error) {
+	return measure(ctx, sp, true, rigs.EventedReqRep)
 }
 
 // Rate: the same REQ/REP loop without timing each round trip.
-func (r eventedRow) Rate(ctx context.Context, sp Spec) (Sample, error) {
-	return r.reqRep(ctx, sp, false)
-}
-
-func (eventedRow) reqRep(ctx context.Context, sp Spec, each bool) (Sample, error) {
-	zc, rep, req, err := newEvPair(sp.Endpoint, zmq4.REP, zmq4.REQ)
-	if err != nil {
-		return Sample{}, err
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	echoed := make(chan error, 1)
-	go func() {
-		for range sp.Count + 1 {
-			m, err := rep.Recv(runCtx)
-			if err == nil {
-				err = rep.Send(runCtx, m...)
-			}
-			if err != nil {
-				echoed <- fmt.Errorf("zmqevented echo: %w", err)
-				return
-			}
-		}
-		echoed <- nil
-	}()
-	msg := make([]byte, sp.Size)
-	roundTrip := func() error {
-		if err := req.Send(ctx, msg); err != nil {
-			return err
-		}
-		_, err := req.Recv(ctx)
-		return err
-	}
-	fail := func(err error) (Sample, error) {
-		return Sample{}, errors.Join(fmt.Errorf("zmqevented round trip: %w", err), evAbort(cancel, echoed, zc))
-	}
-	s, err := timeRoundTrips(sp.Count, each, roundTrip)
-	if err != nil {
-		return fail(err)
-	}
-	return s, errors.Join(<-echoed, zc.Close())
+func (eventedRow) Rate(ctx context.Context, sp Spec) (Sample, error) {
+	return measure(ctx, sp, false, rigs.EventedReqRep)
 }
 
 // Pairs: sp.Pairs PUSH/PULL pairs in one context, a goroutine per socket, all released
@@ -115,7 +55,7 @@ func (eventedRow) Pairs(ctx context.Context, sp Spec) (Sample, error) {
 	pulls := make([]*zmqevented.Socket, sp.Pairs)
 	pushes := make([]*zmqevented.Socket, sp.Pairs)
 	for i := range sp.Pairs {
-		pulls[i], pushes[i], err = evConnect(zc, zmq4.PULL, zmq4.PUSH, sp.EndpointN(i))
+		pulls[i], pushes[i], err = rigs.EvConnect(zc, zmq4.PULL, zmq4.PUSH, sp.EndpointN(i))
 		if err != nil {
 			return Sample{}, errors.Join(err, zc.Close())
 		}
@@ -132,10 +72,10 @@ func (eventedRow) Pairs(ctx context.Context, sp Spec) (Sample, error) {
 		done.Add(2)
 		go func() {
 			defer done.Done()
-			err := evSend(runCtx, push, msg, 1)
+			err := rigs.EvSend(runCtx, push, msg, 1)
 			if err == nil {
 				<-start
-				err = evSend(runCtx, push, msg, sp.Count)
+				err = rigs.EvSend(runCtx, push, msg, sp.Count)
 			}
 			if err != nil {
 				errs <- err
@@ -181,7 +121,7 @@ func (eventedRow) Idle(ctx context.Context, sp Spec) (IdleSample, error) {
 	}
 	pulls := make([]*zmqevented.Socket, 0, sp.Count/2)
 	for i := range sp.Count / 2 {
-		pull, _, err := evConnect(zc, zmq4.PULL, zmq4.PUSH, sp.EndpointN(i))
+		pull, _, err := rigs.EvConnect(zc, zmq4.PULL, zmq4.PUSH, sp.EndpointN(i))
 		if err != nil {
 			return IdleSample{}, errors.Join(fmt.Errorf("socket %d: %w", 2*i, err), zc.Close())
 		}
@@ -210,66 +150,4 @@ func (eventedRow) Idle(ctx context.Context, sp Spec) (IdleSample, error) {
 	is.WaitHeapBytes = waiting.HeapBytes - idle.HeapBytes
 	is.WaitRSSBytes = waiting.RSSBytes - idle.RSSBytes
 	return is, zc.Close()
-}
-
-// newEvPair makes a zmqevented.Context with linger 0, a socket of type bt bound to
-// endpoint and one of type ct connected to it (evConnect). On failure the context is
-// closed.
-func newEvPair(endpoint string, bt, ct zmq4.Type) (zc *zmqevented.Context, bound, conn *zmqevented.Socket, err error) {
-	zc, err = zmqevented.NewContext(zmqevented.WithLinger(0))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if bound, conn, err = evConnect(zc, bt, ct, endpoint); err != nil {
-		return nil, nil, nil, errors.Join(err, zc.Close())
-	}
-	return zc, bound, conn, nil
-}
-
-// evConnect binds a socket of type bt to endpoint and connects one of type ct to the
-// endpoint it resolved to. The context closes them.
-func evConnect(zc *zmqevented.Context, bt, ct zmq4.Type, endpoint string) (bound, conn *zmqevented.Socket, err error) {
-	bound, err = zc.NewSocket(bt)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := bound.Bind(endpoint); err != nil {
-		return nil, nil, err
-	}
-	ep, err := bound.LastEndpoint()
-	if err != nil {
-		return nil, nil, err
-	}
-	conn, err = zc.NewSocket(ct)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := conn.Connect(ep); err != nil {
-		return nil, nil, err
-	}
-	return bound, conn, nil
-}
-
-// evAbort cleans up after the timed end of a loop failed while the other end's goroutine
-// may still be waiting in a call that takes the loop's context: it cancels that context
-// with cancel, waits for the goroutine to report on done (a cancellation it caused is no
-// failure) and closes zc. It returns what the goroutine reported and the failure to
-// close zc; rawAbort is its raw pebbe counterpart.
-func evAbort(cancel context.CancelFunc, done <-chan error, zc *zmqevented.Context) error {
-	cancel()
-	err := <-done
-	if errors.Is(err, context.Canceled) {
-		err = nil // stopped by the cancel above
-	}
-	return errors.Join(err, zc.Close())
-}
-
-// evSend sends msg n times.
-func evSend(ctx context.Context, s *zmqevented.Socket, msg []byte, n int) error {
-	for range n {
-		if err := s.Send(ctx, msg); err != nil {
-			return fmt.Errorf("zmqevented send: %w", err)
-		}
-	}
-	return nil
 }

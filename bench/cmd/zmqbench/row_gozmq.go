@@ -113,12 +113,18 @@ func (goZMQRow) Latency(ctx context.Context, sp Spec) (Sample, error) {
 		eerr := <-echoed // the echo server fails once the sockets are closed
 		return Sample{}, errors.Join(fmt.Errorf("go-zeromq round trip: %w", err), eerr, cerr)
 	}
-	s, err := timeRoundTrips(sp.Count, true, roundTrip)
-	if err != nil {
+	if err := roundTrip(); err != nil { // warm-up: the connection is up
 		return fail(err)
 	}
+	l := newCountLoop(sp.Count, true)
+	for l.Loop() {
+		if err := roundTrip(); err != nil {
+			return fail(err)
+		}
+	}
+	s, err := l.sample()
 	eerr := <-echoed
-	return s, errors.Join(eerr, closeAll())
+	return s, errors.Join(err, eerr, closeAll())
 }
 
 // goZMQConnect makes bound listen on endpoint (libzmq syntax; go-zeromq wants port 0

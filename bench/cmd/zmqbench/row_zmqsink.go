@@ -2,14 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
-	"github.com/pebbe/zmq4"
-	"github.com/reactivex/rxgo/v2"
-
-	"github.com/zmqasync/zmqasync/zmqsink"
-	"github.com/zmqasync/zmqasync/zmqstream"
+	"github.com/zmqasync/zmqasync/bench/internal/rigs"
 )
 
 // sinkRow sends through a zmqsink.Sink on the PUSH end of the raw baseline's loop: with
@@ -42,8 +36,8 @@ func (r sinkRow) Name() string {
 
 func (r sinkRow) About() string {
 	const common = "The raw baseline's receiver (the timing goroutine calling pebbe RecvBytes(0), blocking, on " +
-		"the bound PULL) and a zmqsink.New(push) Sink, default options (64 slots), on the PUSH handed to zmqevented " +
-		"(zmqevented.Wrap, same pebbe context); "
+		"the bound PULL) and a zmqsink.New(push, zmqsink.WithCloseSocket(true)) Sink, otherwise default options " +
+		"(64 slots), on the PUSH handed to zmqevented (zmqevented.Wrap, same pebbe context); "
 	const tail = "the sender then calls Flush. Timed at the receiver, exactly as raw: the same loop, only the " +
 		"sending end differs. 16 B and 4 KiB."
 	if r.forward {
@@ -60,63 +54,10 @@ func (sinkRow) Supports(k Kind, sp Spec) bool { return streamLayerSupports(k, sp
 
 // Throughput: the layered sender on a goroutine, the raw receiver timed.
 func (r sinkRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
-	g, err := newRawPullRig(ctx, sp)
-	if err != nil {
-		return Sample{}, err
-	}
-	k, err := zmqsink.New(g.Push) // the Sink owns Push: Close closes it
-	if err != nil {
-		return Sample{}, g.abort(err)
-	}
-	msg := make([]byte, sp.Size)
-	n := sp.Count + 1
-	return g.run(sp.Count,
-		func(ctx context.Context) error { return r.send(ctx, k, msg, n) },
-		func(ctx context.Context) error { return closeSink(ctx, k, n) })
-}
-
-// send sends msg n times into k, with Sink.Send or, with forward set, with
-// zmqsink.Forward from msgSource, then waits with Flush until libzmq has them all.
-func (r sinkRow) send(ctx context.Context, k *zmqsink.Sink, msg []byte, n int) error {
 	if r.forward {
-		if err := zmqsink.Forward(ctx, msgSource(msg, n), k); err != nil {
-			return fmt.Errorf("zmqsink forward: %w", err)
-		}
-	} else {
-		for range n {
-			if err := k.Send(ctx, msg); err != nil {
-				return fmt.Errorf("zmqsink send: %w", err)
-			}
-		}
+		return measure(ctx, sp, false, rigs.SinkForward)
 	}
-	if err := k.Flush(ctx); err != nil {
-		return fmt.Errorf("zmqsink flush: %w", err)
-	}
-	return nil
-}
-
-// closeSink closes k, and with it its socket, and checks that k accepted and sent
-// exactly n messages.
-func closeSink(ctx context.Context, k *zmqsink.Sink, n int) error {
-	err := k.Shutdown(ctx)
-	if st := k.Stats(); err == nil && (st.Accepted != uint64(n) || st.Sent != uint64(n)) {
-		err = fmt.Errorf("zmqsink: accepted %d and sent %d messages, want %d", st.Accepted, st.Sent, n)
-	}
-	return err
-}
-
-// msgSource is an rxgo Observable emitting n items carrying msg, then completing; its
-// producer stops when the observation's context is done.
-func msgSource(msg []byte, n int) rxgo.Observable {
-	return rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
-		for range n {
-			select {
-			case next <- rxgo.Of(msg):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}})
+	return measure(ctx, sp, false, rigs.SinkSend)
 }
 
 func (pipelineRow) Key() string  { return keyPipeline }
@@ -134,54 +75,5 @@ func (pipelineRow) Supports(k Kind, sp Spec) bool { return streamLayerSupports(k
 
 // Throughput: Forward into a Sink on a goroutine; the Stream's Observable consumed and timed.
 func (pipelineRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
-	zc, pull, push, err := newEvPair(sp.Endpoint, zmq4.PULL, zmq4.PUSH)
-	if err != nil {
-		return Sample{}, err
-	}
-	k, err := zmqsink.New(push)
-	if err != nil {
-		return Sample{}, errors.Join(err, zc.Close())
-	}
-	st, err := zmqstream.New(pull)
-	if err != nil {
-		return Sample{}, errors.Join(err, k.Shutdown(ctx), zc.Close())
-	}
-	runCtx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	msg := make([]byte, sp.Size)
-	n := sp.Count + 1
-	sent := make(chan error, 1)
-	go func() {
-		err := sinkRow{forward: true}.send(runCtx, k, msg, n)
-		if err != nil {
-			cancel(err) // the consumer stops waiting
-		}
-		sent <- err
-	}()
-	recv, drain := observe(runCtx, st)
-	finish := func(rerr error) error {
-		if rerr != nil {
-			rerr = fmt.Errorf("zmqstream observable: %w", rerr)
-			cancel(rerr)
-		}
-		serr := <-sent
-		if rerr != nil && errors.Is(serr, context.Cause(runCtx)) {
-			serr = nil // the cancellation that stopped the consumer too
-		}
-		kerr := closeSink(runCtx, k, n) // closes push; after a failure runCtx is done and Close gives up at once
-		cerr := st.Close()
-		drain()
-		<-st.Done()
-		if rerr != nil || serr != nil {
-			kerr, cerr = nil, nil // consequences of the failure
-		} else {
-			cerr = errors.Join(cerr, st.Err())
-		}
-		return errors.Join(joinEnds(rerr, serr), kerr, cerr, zc.Close())
-	}
-	s, err := timeLoop(sp.Count, recv)
-	if err != nil {
-		return Sample{}, finish(err)
-	}
-	return s, finish(nil)
+	return measure(ctx, sp, false, rigs.Pipeline)
 }

@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
-	"github.com/reactivex/rxgo/v2"
-
-	"github.com/zmqasync/zmqasync/zmqstream"
+	"github.com/zmqasync/zmqasync/bench/internal/rigs"
 )
 
 // streamRow consumes a zmqstream.Stream on the PULL end of the raw baseline's loop:
@@ -52,87 +48,12 @@ func (streamRow) Supports(k Kind, sp Spec) bool { return streamLayerSupports(k, 
 
 // Throughput: raw sender; the timing goroutine consumes the Stream.
 func (r streamRow) Throughput(ctx context.Context, sp Spec) (Sample, error) {
-	g, err := newRawPushRig(ctx, sp)
-	if err != nil {
-		return Sample{}, err
-	}
-	st, err := zmqstream.New(g.Pull)
-	if err != nil {
-		return Sample{}, g.finish(err)
-	}
-	var recv func() error
-	drain := func() {}
-	unwatch := func() bool { return true }
 	if r.observable {
-		recv, drain = observe(g.Ctx, st)
-	} else {
-		// A bare channel receive per message; the repetition's context ends the
-		// Stream instead.
-		ch := st.C()
-		unwatch = context.AfterFunc(g.Ctx, func() { _ = st.Close() })
-		recv = func() error {
-			if _, ok := <-ch; !ok {
-				return streamEnd(g.Ctx, st)
-			}
-			return nil
-		}
+		return measure(ctx, sp, false, func(ctx context.Context, l rigs.Looper, sp rigs.Spec) error {
+			return rigs.StreamObservable(ctx, l, sp)
+		})
 	}
-	finish := func(rerr error) error {
-		if rerr != nil {
-			rerr = fmt.Errorf("%s: %w", r.Name(), rerr)
-		}
-		unwatch()
-		cerr := st.Close()
-		if errors.Is(cerr, zmqstream.ErrClosed) && g.Ctx.Err() != nil {
-			cerr = nil // closed by the cancellation
-		}
-		drain()
-		<-st.Done()
-		if rerr == nil {
-			cerr = errors.Join(cerr, st.Err())
-		}
-		return g.finish(errors.Join(rerr, cerr))
-	}
-	s, err := timeLoop(sp.Count, recv)
-	if err != nil {
-		return Sample{}, finish(err)
-	}
-	return s, finish(nil)
-}
-
-// observe consumes st's Observable, observed with ctx: recv takes the next item and
-// fails unless it is a message; drain, once st is closed, takes the items left (rxgo
-// closes the channel once the Stream's producer has returned).
-func observe(ctx context.Context, st *zmqstream.Stream) (recv func() error, drain func()) {
-	items := st.Observable().Observe(rxgo.WithContext(ctx))
-	recv = func() error {
-		it, ok := <-items
-		switch {
-		case !ok:
-			return streamEnd(ctx, st)
-		case it.E != nil:
-			return it.E
-		}
-		if _, ok := it.V.([][]byte); !ok {
-			return fmt.Errorf("item of type %T, want [][]byte", it.V)
-		}
-		return nil
-	}
-	drain = func() {
-		for range items {
-		}
-	}
-	return recv, drain
-}
-
-// streamEnd is why st ended before the row had all its messages: the Stream's failure,
-// else the cause of ctx's cancellation, else an early end.
-func streamEnd(ctx context.Context, st *zmqstream.Stream) error {
-	if err := st.Err(); err != nil {
-		return err
-	}
-	if err := context.Cause(ctx); err != nil {
-		return err
-	}
-	return errors.New("the stream ended early")
+	return measure(ctx, sp, false, func(ctx context.Context, l rigs.Looper, sp rigs.Spec) error {
+		return rigs.StreamC(ctx, l, sp)
+	})
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/zmqasync/zmqasync/bench/internal/rigs"
 )
 
 // How to add a row
@@ -26,25 +28,28 @@ import (
 // about -target), then calls its method once per repetition with a fresh Spec, after a
 // runtime.GC, between two runs of the baseline. The method sets everything up (its
 // own context, sockets bound to spec.Endpoint), sends one untimed warm-up message (or
-// round trip) so the connection is up, then times exactly spec.Count messages with a
-// meter:
+// round trip) so the connection is up, then times exactly spec.Count messages, and
+// tears everything down (every context terminated, every goroutine it started ended,
+// linger 0) before returning. The loops of the in-process rows live in package rigs,
+// which the go test microbenchmarks run too: such a row is one call,
+//
+//	return measure(ctx, sp, false, rigs.EventedThroughput)
+//
+// which drives the loop with a countLoop (meter.go) of spec.Count iterations. A row
+// with its own loop times it with a meter or a countLoop itself:
 //
 //	m := startMeter()
-//	for i := 0; i < spec.Count; i++ { … }
+//	for range spec.Count { … }
 //	s := m.stop(spec.Count)
 //
-// and tears everything down (every context terminated, every goroutine it started
-// ended, linger 0) before returning. timeLoop and timeRoundTrips (meter.go) do the
-// warm-up and the timed loop for a step that is a closure anyway; a loop of direct
-// calls, like the raw row's, stays inline. It must return promptly when ctx is
-// cancelled where the API it measures allows that. An error is reported in the table
-// and makes the run exit non-zero; a row must never pretend to measure: a row whose
-// layer does not exist yet is simply not registered, and the bars that need it print
-// "not measured (row missing)".
+// It must return promptly when ctx is cancelled where the API it measures allows that.
+// An error is reported in the table and makes the run exit non-zero; a row must never
+// pretend to measure: a row whose layer does not exist yet is simply not registered,
+// and the bars that need it print "not measured (row missing)".
 //
 // A row of one layer changes one end of the raw baseline's loop and keeps the other
-// (rawPushRig and rawPullRig in rigs.go), so that its ratio to raw is the cost of that
-// layer alone; the pipeline row (keyPipeline) layers both.
+// (see package rigs), so that its ratio to raw is the cost of that layer alone; the
+// pipeline row (keyPipeline) layers both.
 
 // Row keys. The bars (bars.go) refer to rows by these keys.
 const (
@@ -133,13 +138,14 @@ type availability interface {
 	Available(ctx context.Context) error
 }
 
-// Spec is what one repetition of one row runs.
+// Spec is what one repetition of one row runs: the rigs.Spec of its loop (Endpoint, a
+// fresh endpoint to bind such as "tcp://127.0.0.1:*", "ipc:///tmp/…/7.ipc" or
+// "inproc://zmqbench-7"; Size in bytes; Count, the timed messages (per pair for pairs),
+// round trips (latency, rate) or sockets (idle); InFlight, the requests a pipelining
+// row keeps outstanding) and what the scenario adds.
 type Spec struct {
+	rigs.Spec
 	Transport string // "inproc", "ipc" or "tcp"
-	Endpoint  string // a fresh endpoint to bind, libzmq syntax: "tcp://127.0.0.1:*", "ipc:///tmp/…/7.ipc", "inproc://zmqbench-7"
-	Size      int    // message size in bytes
-	Count     int    // timed messages (throughput, per pair for pairs), round trips (latency, rate), sockets (idle)
-	InFlight  int    // rate: requests a pipelining row keeps outstanding
 	Pairs     int    // pairs: concurrent PUSH/PULL pairs
 }
 

@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"regexp"
-	"sync/atomic"
 	"time"
+
+	"github.com/zmqasync/zmqasync/bench/internal/rigs"
 )
 
 // Kind is a kind of scenario.
@@ -161,21 +161,10 @@ func selected(sc scenario, rows []Row, filter *regexp.Regexp) []Row {
 
 // specFor is the Spec of one repetition of sc, with a fresh endpoint under dir.
 func specFor(sc scenario, dir string) Spec {
-	s := Spec{Transport: sc.Transport, Size: sc.Size, InFlight: sc.InFlight, Pairs: sc.Pairs, Count: sc.Sockets}
-	s.Endpoint = newEndpoint(sc.Transport, dir)
-	return s
-}
-
-var endpointSeq atomic.Int64
-
-// newEndpoint returns an endpoint nobody has bound in this run.
-func newEndpoint(transport, dir string) string {
-	n := endpointSeq.Add(1)
-	switch transport {
-	case "ipc":
-		return "ipc://" + filepath.Join(dir, fmt.Sprintf("%d.ipc", n))
-	case "inproc":
-		return fmt.Sprintf("inproc://zmqbench-%d", n)
+	return Spec{
+		Spec: rigs.Spec{
+			Endpoint: rigs.Endpoint(sc.Transport, dir), Size: sc.Size, Count: sc.Sockets, InFlight: sc.InFlight,
+		},
+		Transport: sc.Transport, Pairs: sc.Pairs,
 	}
-	return "tcp://127.0.0.1:*"
 }
