@@ -7,46 +7,7 @@ package zmqc
 */
 import "C"
 
-import (
-	"sync"
-	"unsafe"
-)
-
-const (
-	// arenaSize is the scratch of one call: the most bytes gathered for one send call,
-	// and the most copied by one receive call before a frame gets its own allocation.
-	arenaSize = 64 << 10
-	// batchBytes ends a batch: no further message is started once a call's frames
-	// fill this much of the arena, which bounds the block a batch's frames share.
-	batchBytes = arenaSize / 2
-	// batchWords ends a send batch at a message boundary once it has this many frames.
-	batchWords = 1024
-	// gatherMax is the largest frame a send copies into the arena; larger frames are
-	// passed by pointer.
-	gatherMax = 4 << 10
-
-	moreBit  = uint64(C.ZC_MORE)
-	outBit   = uint64(C.ZC_OUT)
-	sizeMask = uint64(C.ZC_SIZE)
-)
-
-// scratch is the memory of one call, shared by every Socket through scratches so that
-// an idle socket holds none.
-type scratch struct {
-	arena []byte           // pointer-free: C writes (receive) or reads (send) it
-	words []uint64         // pointer-free: one word per frame (zmqc.h); its length is its capacity
-	out   [][]byte         // receive: the frames outside the arena, in order
-	ptrs  []unsafe.Pointer // send: the frames outside the arena, pinned for the call
-}
-
-var scratches = sync.Pool{New: func() any {
-	return &scratch{arena: make([]byte, arenaSize), words: make([]uint64, batchWords)}
-}}
-
-func getScratch() *scratch {
-	sc, _ := scratches.Get().(*scratch) // the pool holds nothing else
-	return sc
-}
+import "unsafe"
 
 // Recv receives up to limit (at least one) whole messages that are queued, without
 // waiting, and appends them to dst: in one cgo call, plus one per frame that does not
@@ -60,12 +21,12 @@ func getScratch() *scratch {
 // that message.
 func (s *Socket) Recv(dst [][][]byte, limit int) ([][][]byte, error) {
 	limit = max(limit, 1)
-	sc := getScratch()
-	defer scratches.Put(sc)
+	sc := &s.sc
+	sc.ready()
 	st := s.rx
 	*st = C.zc_rx{
 		cap:      C.uint64_t(len(sc.arena)),
-		budget:   batchBytes,
+		budget:   C.uint64_t(sc.budget()),
 		maxmsgs:  C.int32_t(limit),
 		maxwords: C.int32_t(len(sc.words)),
 	}
@@ -78,6 +39,9 @@ func (s *Socket) Recv(dst [][][]byte, limit int) ([][][]byte, error) {
 			f := make([]byte, sc.words[st.nwords-1]&sizeMask) // never empty: an empty frame always fits
 			sc.out = append(sc.out, f)
 			out = unsafe.Pointer(&f[0])
+			if n := int(st.used) + len(f); n <= maxArena {
+				sc.wantArena(n) // it would have fitted a larger arena
+			}
 		case C.ZC_FULL:
 			sc.words = append(sc.words, make([]uint64, len(sc.words))...)
 			st.maxwords = C.int32_t(len(sc.words))
@@ -91,6 +55,15 @@ func (s *Socket) Recv(dst [][][]byte, limit int) ([][][]byte, error) {
 		return dst, errno(st.err)
 	}
 	dst = sc.messages(dst, int(st.nwords), int(st.used))
+	if st.err == 0 && int(st.nmsgs) < limit {
+		// The batch ended on the arena's budget or on the words, not on limit.
+		if st.used >= st.budget {
+			sc.wantArena(2 * len(sc.arena))
+		}
+		if st.nwords >= st.maxwords && len(sc.words) < maxBatchWords {
+			sc.words = make([]uint64, 2*len(sc.words))
+		}
+	}
 	return dst, nil
 }
 

@@ -33,8 +33,8 @@ func (s *Socket) Send(msgs [][][]byte) (n int, dropped bool, err error) {
 		}
 		return 1, false, nil
 	}
-	sc := getScratch()
-	defer scratches.Put(sc)
+	sc := &s.sc
+	sc.ready()
 	var pin runtime.Pinner
 	for n < len(msgs) {
 		k := sc.gather(msgs[n:], &pin)
@@ -53,18 +53,23 @@ func (s *Socket) Send(msgs [][][]byte) (n int, dropped bool, err error) {
 		if tx.err != 0 {
 			return n, tx.dropped != 0, errno(tx.err)
 		}
+		sc.ready() // grown if the batch wanted more room; the next batch may use it
 	}
 	return n, false, nil
 }
 
 // gather describes the next batch of msgs (at least one message) in sc.words and
 // returns its number of words: frames up to gatherMax bytes are copied into the arena
-// while it has room, larger ones are pinned and listed in sc.ptrs.
+// while it has room, larger ones are pinned and listed in sc.ptrs. A batch ends at a
+// message boundary once it fills the arena's budget or maxBatchWords words.
 func (sc *scratch) gather(msgs [][][]byte, pin *runtime.Pinner) int {
 	words := sc.words[:0]
 	used := 0
 	for k, m := range msgs {
-		if k > 0 && (used >= batchBytes || len(words)+len(m) > batchWords) {
+		if k > 0 && (used >= sc.budget() || len(words)+len(m) > maxBatchWords) {
+			if used >= sc.budget() {
+				sc.wantArena(2 * len(sc.arena))
+			}
 			break
 		}
 		for i, f := range m {
@@ -75,6 +80,9 @@ func (sc *scratch) gather(msgs [][][]byte, pin *runtime.Pinner) int {
 			if len(f) <= gatherMax && len(f) <= len(sc.arena)-used {
 				used += copy(sc.arena[used:], f)
 			} else {
+				if len(f) <= gatherMax {
+					sc.wantArena(used + len(f)) // it would have fitted a larger arena
+				}
 				w |= outBit
 				p := unsafe.Pointer(unsafe.SliceData(f))
 				pin.Pin(p)

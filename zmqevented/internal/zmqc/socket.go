@@ -8,12 +8,13 @@
 // a limit. pebbe keeps the libzmq handle private: Open reads it and verifies it
 // against pebbe's own answers before any use.
 //
-// Memory: a receive copies the frames into a scratch arena (Go memory without Go
-// pointers, which C may write during the call), then into one block per call that the
-// returned frames are slices of, so a kept frame keeps its whole block alive. A frame
-// that does not fit the arena gets its own allocation of its size and is copied once.
-// A send gathers small frames into the arena and passes larger ones by pointer, pinned
-// for the call.
+// Memory: each Socket has a scratch arena (Go memory without Go pointers, which C may
+// write during a call) that starts at a few KiB and grows, up to 64 KiB, while its calls
+// would use more. A receive copies the frames into the arena, then into one block per
+// call that the returned frames are slices of, so a kept frame keeps its whole block
+// alive. A frame that does not fit the arena gets its own allocation of its size and is
+// copied once. A send gathers small frames into the arena and passes larger ones by
+// pointer, pinned for the call.
 //
 // Errors are libzmq errnos as zmq4.Errno values, as pebbe returns them. EINTR is
 // retried, as pebbe does by default. Nothing here is goroutine-safe: the caller
@@ -49,6 +50,7 @@ var ErrLayout = errors.New("zmqc: no verified libzmq handle in the zmq4.Socket")
 type Socket struct {
 	h  unsafe.Pointer // libzmq's socket, C memory
 	rx *C.zc_rx       // the receive state: Go memory without Go pointers
+	sc scratch
 }
 
 // Open reads the libzmq handle of raw, an open socket, and verifies it: ZMQ_TYPE and

@@ -1,5 +1,0 @@
-//go:build !race
-
-package zmqc
-
-const raceEnabled = false
