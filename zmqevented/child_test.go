@@ -22,8 +22,8 @@ const childEnv = "ZMQEVENTED_TEST_CHILD"
 // runChild plays a peer role in a child process and returns its exit status. The roles
 // print progress on stdout as "word number" lines:
 //
-//	acker: PULL connected to data=, answering every message with its first frame on a
-//	       PUSH connected to ack=; runs until killed.
+//	acker: PULL connected to data= (with netOpts), answering every message with its
+//	       first frame on a PUSH connected to ack=; runs until killed.
 //	push:  PUSH bound to bind=, sending n= numbered messages of size= bytes; prints
 //	       "sent K" every 100 accepted messages, then "done n"; exits when stdin closes
 //	       (so its exit drops nothing still queued).
@@ -66,7 +66,7 @@ func waitStdin() { _, _ = io.Copy(io.Discard, os.Stdin) }
 
 var childRoles = map[string]func(*zmqevented.Context, map[string]string) error{
 	"acker": func(c *zmqevented.Context, cfg map[string]string) error {
-		pull, err := c.NewSocket(zmq4.PULL)
+		pull, err := c.NewSocket(zmq4.PULL, netOpts(false)...)
 		if err != nil {
 			return err
 		}

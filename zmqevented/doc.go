@@ -6,8 +6,8 @@
 // ZMQ_FD (an edge-triggered doorbell that rings when libzmq has commands for the socket,
 // not when a message arrives) is duplicated and registered with the runtime poller; a
 // waiting call asks ZMQ_EVENTS, the only truth about readiness, before every park, so no
-// wake-up is lost. The hot path is one mutex plus one non-blocking libzmq call; nothing
-// runs for a socket nobody waits on.
+// wake-up is lost. The hot path is one mutex plus one non-blocking cgo call per message
+// (see Performance); nothing runs for a socket nobody waits on.
 //
 //	ctx, _ := zmqevented.NewContext()
 //	defer ctx.Close()
@@ -30,16 +30,18 @@
 // # Concurrency
 //
 // Every method of Context and Socket is safe for concurrent use. Any number of goroutines
-// may Send and Recv on one Socket at once: each call moves one whole multipart message,
-// every message is received exactly once, and one goroutine's messages are sent in the
-// order it sent them. Waiting goroutines hold no OS thread. At most one goroutine per
-// socket sits in the poller (the leader); the others wait on a channel, and no goroutine
-// runs for an idle socket. With runs a function with exclusive access to the underlying
-// zmq4.Socket and must not call back into the Socket.
+// may Send and Recv on one Socket at once: each call moves one whole multipart message
+// (SendMany and RecvMany a batch of whole messages), every message is received exactly
+// once, and one goroutine's messages are sent in the order it sent them. Waiting
+// goroutines hold no OS thread. At most one goroutine per socket sits in the poller (the
+// leader); the others wait on a channel, and no goroutine runs for an idle socket. With
+// runs a function with exclusive access to the underlying zmq4.Socket and must not call
+// back into the Socket.
 //
 // Cancellation never loses a message: a call cancelled by its context has taken nothing
 // from libzmq (a cancelled Recv leaves the message for the next Recv; a cancelled Send
-// sent nothing, and a Send that returned nil sent the whole message).
+// sent nothing, and a Send that returned nil sent the whole message; a cancelled
+// SendMany returns how many messages it sent).
 //
 // # Errors
 //
@@ -53,4 +55,19 @@
 //
 // Linux is supported. Elsewhere the package builds, and NewContext and Wrap return
 // ErrUnsupportedPlatform.
+//
+// # Performance
+//
+// pebbe/zmq4 makes several cgo calls per frame. Send, Recv, TrySend and TryRecv instead
+// move a whole message in one cgo call, and SendMany and RecvMany a batch of messages,
+// through the package's own cgo code on the libzmq socket inside the zmq4.Socket.
+// pebbe/zmq4 keeps that handle private: each socket reads it and checks that ZMQ_TYPE
+// and ZMQ_FD read through it equal pebbe/zmq4's answers, and otherwise (a pebbe/zmq4
+// with another layout) keeps to pebbe/zmq4's calls, which behave the same, only slower;
+// the debug log says which. With runs on the zmq4.Socket either way.
+//
+// The frames that one receive takes share one allocation of at most 64 KiB (a larger
+// frame has its own): keeping any of them keeps that whole block alive, so copy out the
+// frames that are kept long. A send copies frames of up to 4 KiB and passes larger ones
+// to libzmq in place.
 package zmqevented

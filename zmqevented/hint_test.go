@@ -96,6 +96,8 @@ func TestNilContextPanics(t *testing.T) {
 	for name, call := range map[string]func(){
 		"Send":         func() { _ = s.Send(nilCtx, []byte("x")) },
 		"Recv":         func() { _, _ = s.Recv(nilCtx) },
+		"SendMany":     func() { _, _ = s.SendMany(nilCtx, [][][]byte{{[]byte("x")}}) },
+		"RecvMany":     func() { _, _ = s.RecvMany(nilCtx, nil, 1) },
 		"WaitReadable": func() { _ = s.WaitReadable(nilCtx) },
 		"WaitWritable": func() { _ = s.WaitWritable(nilCtx) },
 	} {

@@ -77,6 +77,50 @@ func Frames(parts ...any) [][]byte {
 	return frames
 }
 
+// SendMany sends msgs in order, each whole as Send sends one, and returns how many it
+// sent. It hands libzmq as many messages as it takes, in one cgo call per batch, and
+// waits like Send while libzmq takes none. It returns len(msgs) and nil, or n < len(msgs)
+// and what stopped it at msgs[n], which was not sent: context.Cause(ctx) when ctx is
+// done, ErrClosed, or Send's errors (ErrMessageDropped: libzmq discarded msgs[n] whole).
+// A message with no frames fails the call with ErrNoFrames before anything is sent.
+// Goroutine-safe; other goroutines' messages may go between two of msgs.
+func (s *Socket) SendMany(ctx context.Context, msgs [][][]byte) (int, error) {
+	mustContext(ctx, "SendMany")
+	for _, m := range msgs {
+		if len(m) == 0 {
+			return 0, ErrNoFrames
+		}
+	}
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	if ctx.Err() != nil {
+		return 0, context.Cause(ctx)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var a attempt
+	defer a.stop()
+	sent := 0
+	for {
+		if s.closed {
+			return sent, ErrClosed
+		}
+		n, _, err := s.sendManyLocked(msgs[sent:])
+		sent += n
+		if err != nil || sent == len(msgs) {
+			return sent, err
+		}
+		// libzmq took nothing of msgs[sent].
+		if n > 0 {
+			a.hot = 0 // progress: not a socket that refuses while it reports ready
+		}
+		if err := s.waitLocked(ctx, dirOut, &a); err != nil {
+			return sent, err
+		}
+	}
+}
+
 // TrySend is Send without waiting: it returns ErrWouldBlock (which matches
 // syscall.EAGAIN) when libzmq cannot take the message now, having sent nothing. It
 // blocks only on the socket's lock. Other errors, the whole-message guarantee and
@@ -100,6 +144,45 @@ func (s *Socket) TrySend(frames ...[]byte) error {
 // sendLocked makes one non-blocking attempt to send frames. again reports that libzmq
 // took nothing (EAGAIN on the first frame).
 func (s *Socket) sendLocked(frames [][]byte) (again bool, err error) {
+	if s.hot == nil {
+		return s.pebbeSendLocked(frames)
+	}
+	msgs := [1][][]byte{frames}
+	_, again, err = s.sendManyLocked(msgs[:])
+	return again, err
+}
+
+// sendManyLocked makes one non-blocking attempt to send msgs, in order, and returns how
+// many libzmq took. again reports that it took nothing of msgs[n] (EAGAIN on its first
+// frame); err is the failure of msgs[n] otherwise.
+func (s *Socket) sendManyLocked(msgs [][][]byte) (n int, again bool, err error) {
+	if s.hot == nil {
+		for ; n < len(msgs); n++ {
+			if again, err := s.pebbeSendLocked(msgs[n]); again || err != nil {
+				return n, again, err
+			}
+		}
+		return n, false, nil
+	}
+	n, dropped, err := s.hot.Send(msgs)
+	if n > 0 {
+		s.doneLocked(dirOut)
+	}
+	switch {
+	case err == nil:
+		return n, false, nil
+	case dropped && isEAGAIN(err):
+		return n, false, &OpError{Op: "send", Err: ErrMessageDropped}
+	case dropped:
+		return n, false, opError("send", "", err)
+	case isEAGAIN(err):
+		return n, true, nil
+	}
+	return n, false, sockError(s.typ, "send", "", err)
+}
+
+// pebbeSendLocked is sendLocked through pebbe/zmq4's calls, one per frame.
+func (s *Socket) pebbeSendLocked(frames [][]byte) (again bool, err error) {
 	last := len(frames) - 1
 	for i, f := range frames {
 		flags := zmq4.DONTWAIT
@@ -146,8 +229,8 @@ func (s *Socket) abandonLocked(rest [][]byte, cause error) error {
 // Recv. On a closed socket it returns ErrClosed. Goroutine-safe: concurrent Recv calls
 // each get whole messages, every message exactly once.
 //
-// Cost: one lock plus libzmq's receive per frame; the frames are fresh copies owned by
-// the caller.
+// The frames are copies owned by the caller, sharing one allocation (see the package
+// documentation on performance).
 func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 	mustContext(ctx, "Recv")
 	if ctx.Err() != nil {
@@ -167,6 +250,38 @@ func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 		}
 		if err := s.waitLocked(ctx, dirIn, &a); err != nil {
 			return nil, err
+		}
+	}
+}
+
+// RecvMany receives up to limit whole messages (at least one; a limit below 1 counts as
+// 1) and appends them to dst. It waits like Recv until a message is queued, then takes
+// what libzmq has queued, up to limit, in one cgo call. It keeps nothing back: RCVHWM
+// and what stays in libzmq mean what they mean for Recv. A call that fails has taken
+// nothing and returns dst unchanged with context.Cause(ctx) when ctx is done first,
+// ErrClosed on a closed socket, or Recv's errors. Goroutine-safe: concurrent receivers
+// each get whole messages, in libzmq's order, every message once. The frames of the
+// messages one call takes share one allocation (see the package documentation).
+func (s *Socket) RecvMany(ctx context.Context, dst [][][]byte, limit int) ([][][]byte, error) {
+	mustContext(ctx, "RecvMany")
+	if ctx.Err() != nil {
+		return dst, context.Cause(ctx)
+	}
+	limit = max(limit, 1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var a attempt
+	defer a.stop()
+	for {
+		if s.closed {
+			return dst, ErrClosed
+		}
+		got, again, err := s.recvManyLocked(dst, limit)
+		if !again {
+			return got, err
+		}
+		if err := s.waitLocked(ctx, dirIn, &a); err != nil {
+			return dst, err
 		}
 	}
 }
@@ -192,6 +307,48 @@ func (s *Socket) TryRecv() ([][]byte, error) {
 // none was queued. libzmq delivers multipart messages atomically, so only the first
 // frame can be missing.
 func (s *Socket) recvLocked() (msg [][]byte, again bool, err error) {
+	if s.hot == nil {
+		return s.pebbeRecvLocked()
+	}
+	var one [1][][]byte
+	got, again, err := s.recvManyLocked(one[:0], 1)
+	if again || err != nil {
+		return nil, again, err
+	}
+	return got[0], false, nil
+}
+
+// recvManyLocked makes one non-blocking attempt to receive up to limit (≥ 1) messages,
+// appended to dst. again reports that none was queued. A failure after the first
+// message ends the batch and comes again on the next call.
+func (s *Socket) recvManyLocked(dst [][][]byte, limit int) (_ [][][]byte, again bool, err error) {
+	n0 := len(dst)
+	if s.hot == nil {
+		for len(dst)-n0 < limit {
+			msg, again, err := s.pebbeRecvLocked()
+			if again || err != nil {
+				if len(dst) > n0 {
+					break
+				}
+				return dst, again, err
+			}
+			dst = append(dst, msg)
+		}
+		return dst, false, nil
+	}
+	dst, err = s.hot.Recv(dst, limit)
+	switch {
+	case err == nil:
+		s.doneLocked(dirIn)
+		return dst, false, nil
+	case isEAGAIN(err):
+		return dst, true, nil
+	}
+	return dst, false, sockError(s.typ, "recv", "", err)
+}
+
+// pebbeRecvLocked is recvLocked through pebbe/zmq4's calls, several per frame.
+func (s *Socket) pebbeRecvLocked() (msg [][]byte, again bool, err error) {
 	frame, err := s.raw.RecvBytes(zmq4.DONTWAIT)
 	if err != nil {
 		if isEAGAIN(err) {

@@ -8,9 +8,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/zmqasync/zmqasync/internal/zmqtest"
+	"github.com/zmqasync/zmqasync/zmqevented"
 )
 
 func TestMain(m *testing.M) {
+	// TestPebbeFallback starts this test binary again to run the suite on pebbe/zmq4's
+	// calls instead of the hot path (peer processes inherit the setting).
+	if os.Getenv(pebbeOnlyEnv) != "" {
+		zmqevented.SetPebbeOnly(true)
+	}
 	// The reliability tests start this test binary again as a separate peer process.
 	if role := os.Getenv(childEnv); role != "" {
 		os.Exit(runChild(role, os.Args[len(os.Args)-1]))

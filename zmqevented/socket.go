@@ -9,6 +9,8 @@ import (
 
 	"github.com/pebbe/zmq4"
 	"go.uber.org/zap"
+
+	"github.com/zmqasync/zmqasync/zmqevented/internal/zmqc"
 )
 
 // Socket is a goroutine-safe libzmq socket whose blocking calls take a context and wait
@@ -33,6 +35,7 @@ type Socket struct {
 
 	mu     sync.Mutex // guards raw and everything below
 	raw    *zmq4.Socket
+	hot    *zmqc.Socket // raw's hot path (hotpath.go); nil: pebbe/zmq4's calls
 	closed bool
 	w      waitState
 
@@ -112,7 +115,8 @@ func newSocket(raw *zmq4.Socket, t zmq4.Type, o options, c *Context) (*Socket, e
 		raw:     raw,
 	}
 	s.leaderFn = s.leaderCheck
-	s.log.Debug("socket opened")
+	s.hot = openHotPath(raw, s.log)
+	s.log.Debug("socket opened", zap.Bool("hotpath", s.hot != nil))
 	return s, nil
 }
 
@@ -193,6 +197,7 @@ func (s *Socket) With(fn func(raw *zmq4.Socket) error) error {
 		return ErrClosed
 	}
 	err := fn(s.raw)
+	s.checkHotPathLocked()
 	s.recheckAllLocked()
 	return err
 }
@@ -227,6 +232,7 @@ func (s *Socket) Close() error {
 
 	s.mu.Lock()
 	err := s.raw.Close()
+	s.hot = nil // libzmq's handle is gone with raw
 	s.mu.Unlock()
 	if s.ctx != nil {
 		s.ctx.forget(s)
