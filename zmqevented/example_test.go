@@ -130,3 +130,41 @@ func ExampleSocket_With() {
 	fmt.Println(hwm)
 	// Output: 10
 }
+
+// A proxy between a PULL and a PUSH socket: it forwards whole messages until its
+// context ends, and counts them.
+func ExampleProxy() {
+	zctx, _ := zmqevented.NewContext(zmqevented.WithLinger(0))
+	defer zctx.Close()
+	frontend, _ := zctx.NewSocket(zmq4.PULL)
+	_ = frontend.Bind("inproc://example-proxy-frontend")
+	backend, _ := zctx.NewSocket(zmq4.PUSH)
+	_ = backend.Bind("inproc://example-proxy-backend")
+	producer, _ := zctx.NewSocket(zmq4.PUSH)
+	_ = producer.Connect("inproc://example-proxy-frontend")
+	consumer, _ := zctx.NewSocket(zmq4.PULL)
+	_ = consumer.Connect("inproc://example-proxy-backend")
+
+	proxy, err := zmqevented.NewProxy(frontend, backend)
+	if err != nil {
+		panic(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	running, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- proxy.Run(running) }()
+
+	_ = producer.Send(ctx, []byte("hello"), []byte("world"))
+	msg, _ := consumer.Recv(ctx)
+	fmt.Printf("%s %s\n", msg[0], msg[1])
+
+	stop()
+	fmt.Println(<-done)
+	st := proxy.Stats()
+	fmt.Println(st.Frontend.MessagesIn, "message,", st.Backend.BytesOut, "bytes")
+	// Output:
+	// hello world
+	// context canceled
+	// 1 message, 10 bytes
+}
