@@ -1,13 +1,19 @@
 // Broker is the ZeroMQ guide's request-reply broker without a poll loop: -clients
-// REQ clients send requests to a ROUTER (the frontend), the broker passes them to a
-// DEALER (the backend), which spreads them over -workers REP workers, and passes
-// the replies back, with one goroutine per direction on the same two zmqevented
-// sockets (any number of goroutines may use one at once). Every client checks every
-// reply; the program prints how many requests each worker served and exits with
-// status 1 if a reply is wrong or missing.
+// REQ clients send requests to a ROUTER (the frontend), a zmqevented.Proxy passes them
+// to a DEALER (the backend), which spreads them over -workers REP workers, and passes
+// the replies back. Every client checks every reply; the program prints how many
+// requests each worker served and what the proxy forwarded, and exits with status 1
+// if a reply is wrong or missing.
+//
+// The broker binds -frontend and -backend, so it can sit between outside peers too:
+// with -clients=0 it serves until interrupted, -timeout passes, or TERMINATE arrives
+// on -control, a REP socket that speaks libzmq's proxy control protocol (PAUSE,
+// RESUME, STATISTICS, TERMINATE; see zmq_proxy_steerable(3)).
 //
 //	go run ./examples/broker
 //	go run ./examples/broker -clients=10 -workers=2 -requests=100
+//	go run ./examples/broker -clients=0 -frontend=tcp://127.0.0.1:5555 -control=tcp://127.0.0.1:5557 -timeout=0
+//	go run ./examples/lazypirate -server=false -endpoint=tcp://127.0.0.1:5555
 package main
 
 import (
@@ -26,19 +32,23 @@ import (
 )
 
 var (
-	clients  = flag.Int("clients", 5, "number of clients")
-	workers  = flag.Int("workers", 3, "number of workers")
+	clients  = flag.Int("clients", 5, "number of clients in this process (0: serve outside clients until stopped)")
+	workers  = flag.Int("workers", 3, "number of workers in this process (0: outside workers only)")
 	requests = flag.Int("requests", 50, "requests per client")
-	timeout  = flag.Duration("timeout", 10*time.Second, "give up after this long")
+	frontend = flag.String("frontend", "inproc://frontend", "where the broker binds for clients (ROUTER)")
+	backend  = flag.String("backend", "inproc://backend", "where the broker binds for workers (DEALER)")
+	control  = flag.String("control", "", "where the broker binds its proxy control socket (REP); empty: none")
+	timeout  = flag.Duration("timeout", 10*time.Second, "give up after this long (0: never)")
 )
-
-const frontendEndpoint, backendEndpoint = "inproc://frontend", "inproc://backend"
 
 func main() { program.Run("broker", run) }
 
 func run(ctx context.Context) (err error) {
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
 
 	zctx, err := zmqevented.NewContext()
 	if err != nil {
@@ -46,64 +56,87 @@ func run(ctx context.Context) (err error) {
 	}
 	defer func() { err = errors.Join(err, zctx.Close()) }()
 
-	frontend, err := zctx.NewSocket(zmq4.ROUTER)
+	front, frontEndpoint, err := listen(zctx, zmq4.ROUTER, *frontend)
 	if err != nil {
 		return err
 	}
-	backend, err := zctx.NewSocket(zmq4.DEALER)
+	back, backEndpoint, err := listen(zctx, zmq4.DEALER, *backend)
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(frontend.Bind(frontendEndpoint), backend.Bind(backendEndpoint)); err != nil {
+	fmt.Printf("broker: clients connect to %s, workers to %s\n", frontEndpoint, backEndpoint)
+	var opts []zmqevented.Option
+	if *control != "" {
+		rep, endpoint, err := listen(zctx, zmq4.REP, *control)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("broker: control at %s\n", endpoint)
+		opts = append(opts, zmqevented.WithControl(rep))
+	}
+	proxy, err := zmqevented.NewProxy(front, back, opts...)
+	if err != nil {
 		return err
 	}
 
-	// The broker and the workers serve until the clients are done.
+	// The proxy and the workers serve until the clients are done (or, without clients,
+	// until ctx is done or TERMINATE ends the proxy).
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
 	var servers errgroup.Group
-	servers.Go(func() error { return forward(serveCtx, frontend, backend) }) // requests
-	servers.Go(func() error { return forward(serveCtx, backend, frontend) }) // replies
+	proxied := make(chan struct{})
+	servers.Go(func() error {
+		defer close(proxied)
+		return unlessStopped(serveCtx, proxy.Run(serveCtx))
+	})
 	served := make([]int, *workers)
 	for w := range *workers {
-		servers.Go(func() error { return work(serveCtx, zctx, w+1, &served[w]) })
+		servers.Go(func() error { return work(serveCtx, zctx, backEndpoint, w+1, &served[w]) })
 	}
 
-	var users errgroup.Group
-	for c := range *clients {
-		users.Go(func() error { return client(ctx, zctx, c+1) })
+	if *clients > 0 {
+		var users errgroup.Group
+		for c := range *clients {
+			users.Go(func() error { return client(ctx, zctx, frontEndpoint, c+1) })
+		}
+		err = users.Wait()
+	} else {
+		select {
+		case <-proxied:
+		case <-ctx.Done():
+		}
 	}
-	err = users.Wait()
 	stopServing()
 	if err := errors.Join(err, servers.Wait()); err != nil {
 		return err
 	}
-	fmt.Printf("%d clients got %d replies, each checked\n", *clients, *clients**requests)
-
-	total := 0
+	st := proxy.Stats()
+	fmt.Printf("proxy forwarded %d requests and %d replies\n", st.Frontend.MessagesIn, st.Frontend.MessagesOut)
 	for w, n := range served {
 		fmt.Printf("worker %d served %d requests\n", w+1, n)
-		total += n
 	}
-	if total != *clients**requests {
-		return fmt.Errorf("workers served %d requests, clients sent %d", total, *clients**requests)
+	if *clients == 0 {
+		return nil
+	}
+	fmt.Printf("%d clients got %d replies, each checked\n", *clients, *clients**requests)
+	if want := uint64(*clients * *requests); st.Frontend.MessagesIn != want || st.Frontend.MessagesOut != want {
+		return fmt.Errorf("the proxy forwarded %d requests and %d replies, clients sent %d", st.Frontend.MessagesIn, st.Frontend.MessagesOut, want)
 	}
 	return nil
 }
 
-// forward passes every message from one socket to the other, frames unchanged (the
-// ROUTER adds the client's identity to a request and takes it off the reply), until
-// ctx is done.
-func forward(ctx context.Context, from, to *zmqevented.Socket) error {
-	for {
-		msg, err := from.Recv(ctx)
-		if err != nil {
-			return unlessStopped(ctx, err)
-		}
-		if err := to.Send(ctx, msg...); err != nil {
-			return unlessStopped(ctx, err)
-		}
+// listen makes a socket of type t bound to endpoint and returns it with the endpoint to
+// connect to (the port chosen for "tcp://127.0.0.1:*").
+func listen(zctx *zmqevented.Context, t zmq4.Type, endpoint string) (*zmqevented.Socket, string, error) {
+	s, err := zctx.NewSocket(t)
+	if err != nil {
+		return nil, "", err
 	}
+	if err := s.Bind(endpoint); err != nil {
+		return nil, "", err
+	}
+	ep, err := s.LastEndpoint()
+	return s, ep, err
 }
 
 // unlessStopped returns err, or nil if it comes from ctx being done: stopping is no
@@ -117,13 +150,13 @@ func unlessStopped(ctx context.Context, err error) error {
 
 // work answers requests with [request, "worker <id>"] until ctx is done, counting
 // them in *served.
-func work(ctx context.Context, zctx *zmqevented.Context, id int, served *int) (err error) {
+func work(ctx context.Context, zctx *zmqevented.Context, endpoint string, id int, served *int) (err error) {
 	rep, err := zctx.NewSocket(zmq4.REP)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, rep.Close()) }()
-	if err := rep.Connect(backendEndpoint); err != nil {
+	if err := rep.Connect(endpoint); err != nil {
 		return err
 	}
 	for {
@@ -140,13 +173,13 @@ func work(ctx context.Context, zctx *zmqevented.Context, id int, served *int) (e
 
 // client sends its requests one after the other and checks that each reply carries
 // its request back.
-func client(ctx context.Context, zctx *zmqevented.Context, id int) (err error) {
+func client(ctx context.Context, zctx *zmqevented.Context, endpoint string, id int) (err error) {
 	req, err := zctx.NewSocket(zmq4.REQ)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, req.Close()) }()
-	if err := req.Connect(frontendEndpoint); err != nil {
+	if err := req.Connect(endpoint); err != nil {
 		return err
 	}
 	for i := 1; i <= *requests; i++ {

@@ -8,8 +8,13 @@
 // as in the guide, it gives up with status 1 ("server seems to be offline") when a
 // request has had -retries attempts without one.
 //
+// The server binds -endpoint and the client connects to it. With -server=false the
+// client alone runs, against a server already at -endpoint whose replies start with
+// the request, such as examples/broker's frontend.
+//
 //	go run ./examples/lazypirate
 //	go run ./examples/lazypirate -drop=0.5 -retries=5 -seed=7
+//	go run ./examples/lazypirate -server=false -endpoint=tcp://127.0.0.1:5555
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/pebbe/zmq4"
@@ -35,6 +41,8 @@ var (
 	timeout  = flag.Duration("timeout", 250*time.Millisecond, "how long to wait for a reply")
 	drop     = flag.Float64("drop", 0.3, "probability that the server drops a request")
 	seed     = flag.Uint64("seed", 5, "seed of the server's random drops")
+	endpoint = flag.String("endpoint", "tcp://127.0.0.1:*", "where the server binds and the client connects")
+	server   = flag.Bool("server", true, "run the server in this process (false: connect to one at -endpoint)")
 )
 
 func main() { program.Run("lazypirate", run) }
@@ -48,26 +56,33 @@ func run(ctx context.Context) (err error) {
 	}
 	defer func() { err = errors.Join(err, zctx.Close()) }()
 
+	if !*server {
+		if strings.Contains(*endpoint, "*") {
+			return errors.New("-server=false needs the server's -endpoint")
+		}
+		return client(ctx, zctx, *endpoint)
+	}
+
 	router, err := zctx.NewSocket(zmq4.ROUTER)
 	if err != nil {
 		return err
 	}
-	if err := router.Bind("tcp://127.0.0.1:*"); err != nil {
+	if err := router.Bind(*endpoint); err != nil {
 		return err
 	}
-	endpoint, err := router.LastEndpoint()
+	bound, err := router.LastEndpoint()
 	if err != nil {
 		return err
 	}
 
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
-	var server errgroup.Group
-	server.Go(func() error { return serve(serveCtx, router) })
+	var serving errgroup.Group
+	serving.Go(func() error { return serve(serveCtx, router) })
 
-	err = client(ctx, zctx, endpoint)
+	err = client(ctx, zctx, bound)
 	stopServing()
-	return errors.Join(err, server.Wait())
+	return errors.Join(err, serving.Wait())
 }
 
 // serve echoes each request, except the ones it drops, until ctx is done. It is a
