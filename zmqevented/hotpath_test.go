@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +85,7 @@ func TestPebbeFallback(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	args := []string{"-test.count=1", "-test.shuffle=on", "-test.timeout=5m",
+		"-test.cpu=" + strconv.Itoa(runtime.GOMAXPROCS(0)), // as this run (make race: -cpu=1,4)
 		"-test.skip=^(" + strings.Join(skip, "|") + ")$"}
 	if testing.Short() {
 		args = append(args, "-test.short")
