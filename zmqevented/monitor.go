@@ -65,7 +65,7 @@ type Monitor struct {
 	events  zmq4.Event
 	ch      chan MonitorEvent
 	dropped atomic.Uint64
-	stop    func() bool // unregisters the ctx callback
+	stop    func() bool // unregisters the ctx callback; guarded by owner.mu, nil until set
 	ended   bool        // guarded by owner.mu: ch is closed
 }
 
@@ -96,7 +96,10 @@ func (s *Socket) Monitor(ctx context.Context, events zmq4.Event, buffer int) (*M
 	if !o.add(m) {
 		return nil, ErrClosed
 	}
-	m.stop = context.AfterFunc(ctx, func() { o.remove(m) })
+	stop := context.AfterFunc(ctx, func() { o.remove(m) })
+	if !o.setStop(m, stop) { // the socket closed meanwhile
+		stop()
+	}
 	return m, nil
 }
 
@@ -115,7 +118,12 @@ func (m *Monitor) Peers() int { return int(m.owner.peers.Load()) }
 // monitor keeps running for the other subscribers. It does not block; a second call
 // returns ErrClosed.
 func (m *Monitor) Close() error {
-	m.stop()
+	m.owner.mu.Lock()
+	stop := m.stop
+	m.owner.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 	if !m.owner.remove(m) {
 		return ErrClosed
 	}
@@ -277,6 +285,18 @@ func (o *monitor) add(m *Monitor) bool {
 	return true
 }
 
+// setStop gives m the function that unregisters its ctx callback; it returns false,
+// and keeps nothing, if m has ended already.
+func (o *monitor) setStop(m *Monitor, stop func() bool) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if m.ended {
+		return false
+	}
+	m.stop = stop
+	return true
+}
+
 // remove ends m's subscription; it returns false if it had ended already.
 func (o *monitor) remove(m *Monitor) bool {
 	o.mu.Lock()
@@ -300,13 +320,17 @@ func (o *monitor) end() {
 	o.mu.Lock()
 	subs := o.subs
 	o.subs, o.ended = nil, true
+	stops := make([]func() bool, 0, len(subs))
 	for _, m := range subs {
 		m.ended = true
 		close(m.ch)
+		if m.stop != nil {
+			stops = append(stops, m.stop)
+		}
 	}
 	o.mu.Unlock()
-	for _, m := range subs {
-		m.stop()
+	for _, stop := range stops {
+		stop()
 	}
 }
 

@@ -285,3 +285,34 @@ func ExampleValues() {
 	// 9
 	// 16
 }
+
+// Peers as an rxgo Observable: a DEALER's peer events, the other monitor events left
+// out.
+func ExamplePeers() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	zctx := must(zmqevented.NewContext(zmqevented.WithLinger(0)))
+	defer zctx.Close()
+	router := must(zctx.NewSocket(zmq4.ROUTER))
+	check(router.Bind("tcp://127.0.0.1:*"))
+	endpoint := must(router.LastEndpoint())
+	dealer := must(zctx.NewSocket(zmq4.DEALER))
+
+	peers := must(zmqstream.Peers(ctx, dealer)) // ends with ctx
+	check(dealer.Connect(endpoint))
+	for ev, err := range zmqstream.Values[zmqevented.MonitorEvent](context.Background(), peers.Observable()) {
+		check(err)
+		fmt.Println(ev.Event, ev.Endpoint == endpoint)
+		switch ev.Event {
+		case zmq4.EVENT_HANDSHAKE_SUCCEEDED:
+			check(router.Close()) // the peer goes away
+		case zmq4.EVENT_DISCONNECTED:
+			cancel() // ends the stream: the loop ends
+		}
+	}
+	<-peers.Done()
+	// Output:
+	// EVENT_CONNECTED true
+	// EVENT_HANDSHAKE_SUCCEEDED true
+	// EVENT_DISCONNECTED true
+}
