@@ -56,6 +56,43 @@
 // Linux is supported. Elsewhere the package builds, and NewContext and Wrap return
 // ErrUnsupportedPlatform.
 //
+// # Peers and liveness
+//
+// A socket's monitor (Socket.Monitor) tells of its connections; PeerEvents keeps the
+// events about peers (PeerEventMask) and WaitConnected waits for the first connection.
+// The monitor sees connections made after it started only. TCP notices a peer that
+// vanished (a cable pulled, a host down) only after minutes; ZMTP heartbeats
+// (WithHeartbeatInterval, WithHeartbeatTimeout, WithHeartbeatTTL) drop such a
+// connection within the timeout, which shows as EVENT_DISCONNECTED, and a connecting
+// socket then reconnects (WithReconnectInterval, WithReconnectIntervalMax,
+// WithConnectTimeout). Options that take a time.Duration count what libzmq counts
+// (milliseconds, seconds for the TCP keepalive ones) and reject what would round to 0.
+//
+// # Multicast
+//
+// PUB and XPUB publish, SUB and XSUB subscribe, over multicast endpoints, if libzmq was
+// built with OpenPGM and NORM (zmq4.HasPgm, zmq4.HasNorm; Debian's is):
+//
+//	epgm://10.0.0.1;239.192.1.1:5555      PGM over UDP: interface address;group:port
+//	pgm://10.0.0.1;239.192.1.1:5555       PGM over raw IP (needs CAP_NET_RAW)
+//	norm://7,eth0;239.192.1.1:5555        NORM: [node ID,][interface;]group:port
+//
+// Every end Connects (Bind does the same) to the group. For PGM, give the interface's
+// address: OpenPGM looks a name up as a host name first, and when no DNS server
+// answers it fails and Connect returns EINVAL. PGM does not deliver to receivers on
+// the sending host (libzmq turns multicast loop off); NORM does, to other processes
+// (two NORM sockets of one process did not always reach each other in our tests). No
+// subscriptions go upstream: every topic reaches every subscribing host, and its SUB
+// filters; an XPUB receives no subscriptions and the monitor reports no connections.
+// A sender sends at most WithMulticastRate (ZMQ_RATE, default 100 kbit/s); what it
+// cannot send yet waits in SNDHWM, beyond which a PUB drops (an XPUB with
+// WithXPubNoDrop waits). A PGM sender keeps what it sent for WithRecoveryInterval
+// (ZMQ_RECOVERY_IVL, 10 s), so that receivers can have lost packets again;
+// WithMulticastHops (1) is the TTL. libzmq 4.3.4's PGM receiver aborts the process
+// ("Resource temporarily unavailable (src/pgm_receiver.cpp:131)") when multipart
+// messages find the SUB at its RCVHWM: over pgm and epgm, send single-frame messages
+// or give the SUB WithRecvHWM(0).
+//
 // # Performance
 //
 // pebbe/zmq4 makes several cgo calls per frame. Send, Recv, TrySend and TryRecv instead

@@ -8,8 +8,17 @@
 // its data is deterministic, the subscriber knows the exact averages it must find,
 // and the program exits with status 1 if one differs.
 //
+// Publisher and subscriber run in one process over TCP, or as two processes with
+// -role. Over a multicast -endpoint (epgm://, pgm://, norm://; see zmqevented's
+// package doc) they run as two processes, on two hosts for PGM, which delivers
+// nothing on the sending host, each with its own interface in -endpoint. No
+// subscriptions come back to the publisher: the subscriber filters, and the
+// publisher starts after -warmup, so start the subscriber first.
+//
 //	go run ./examples/weather
 //	go run ./examples/weather -zips=10002,10007 -samples=500
+//	go run ./examples/weather -role=sub -endpoint='epgm://10.0.0.2;239.192.1.1:5555'  # host B
+//	go run ./examples/weather -role=pub -endpoint='epgm://10.0.0.1;239.192.1.1:5555'  # host A
 package main
 
 import (
@@ -32,9 +41,13 @@ import (
 )
 
 var (
-	zipList = flag.String("zips", "10001,10003,10005", "comma-separated zip codes to subscribe to, among 10001…10010")
-	samples = flag.Int("samples", 100, "updates to average per zip code")
-	timeout = flag.Duration("timeout", 10*time.Second, "give up after this long")
+	zipList  = flag.String("zips", "10001,10003,10005", "comma-separated zip codes to subscribe to, among 10001…10010 (-role=pub over TCP: the subscriptions to wait for)")
+	samples  = flag.Int("samples", 100, "updates to average per zip code")
+	timeout  = flag.Duration("timeout", 10*time.Second, "give up after this long (-role=pub: publish this long)")
+	role     = flag.String("role", "both", "both, pub or sub")
+	endpoint = flag.String("endpoint", "tcp://127.0.0.1:*", "where the publisher binds and the subscriber connects, or a multicast group both connect to")
+	rate     = flag.Int("rate", 1000, "multicast only: the publisher's rate limit in kbit/s")
+	warmup   = flag.Duration("warmup", time.Second, "multicast only: how long the publisher gives subscribers to join")
 )
 
 // glitch is the temperature a faulty sensor reports.
@@ -65,6 +78,13 @@ func run(ctx context.Context) (err error) {
 	}
 	slices.Sort(zips)
 	zips = slices.Compact(zips) // libzmq passes a repeated subscription on once
+	if *role != "both" && *role != "pub" && *role != "sub" {
+		return fmt.Errorf("unknown -role %q", *role)
+	}
+	multicast := isMulticast(*endpoint)
+	if multicast && *role == "both" {
+		return errors.New("a multicast -endpoint needs -role=pub and -role=sub in two processes")
+	}
 
 	// Linger 0: once the subscriber has its samples, the updates still queued for it
 	// are of no use, and Close need not wait to deliver them.
@@ -74,27 +94,22 @@ func run(ctx context.Context) (err error) {
 	}
 	defer func() { err = errors.Join(err, zctx.Close()) }()
 
-	pub, err := zctx.NewSocket(zmq4.XPUB, zmqevented.WithXPubNoDrop(true))
+	var pub, sub *zmqevented.Socket
+	if *role != "sub" {
+		if pub, err = publisher(zctx, *endpoint, multicast); err != nil {
+			return err
+		}
+	}
+	switch *role {
+	case "sub":
+		sub, err = subscriber(zctx, zips, *endpoint)
+	case "both":
+		var ep string
+		if ep, err = pub.LastEndpoint(); err == nil {
+			sub, err = subscriber(zctx, zips, ep)
+		}
+	}
 	if err != nil {
-		return err
-	}
-	if err := pub.Bind("tcp://127.0.0.1:*"); err != nil {
-		return err
-	}
-	endpoint, err := pub.LastEndpoint()
-	if err != nil {
-		return err
-	}
-
-	opts := []zmqevented.Option{}
-	for _, z := range zips {
-		opts = append(opts, zmqevented.WithSubscribe(z)) // ZeroMQ filters at the publisher
-	}
-	sub, err := zctx.NewSocket(zmq4.SUB, opts...)
-	if err != nil {
-		return err
-	}
-	if err := sub.Connect(endpoint); err != nil {
 		return err
 	}
 
@@ -102,8 +117,12 @@ func run(ctx context.Context) (err error) {
 	pubCtx, stopPublisher := context.WithCancel(ctx)
 	defer stopPublisher()
 	var g errgroup.Group
-	g.Go(func() error { return publish(pubCtx, pub, len(zips)) })
-
+	if pub != nil {
+		g.Go(func() error { return publish(pubCtx, pub, len(zips), multicast) })
+	}
+	if sub == nil {
+		return g.Wait()
+	}
 	totals, err := subscribe(ctx, sub, len(zips))
 	stopPublisher()
 	if err := errors.Join(err, g.Wait()); err != nil {
@@ -112,18 +131,90 @@ func run(ctx context.Context) (err error) {
 	return check(zips, totals)
 }
 
-// publish waits for the subscriptions, then sends rounds of updates, one per zip
-// code, until ctx is done.
-func publish(ctx context.Context, pub *zmqevented.Socket, subscriptions int) error {
-	var topics []string
-	for range subscriptions {
-		msg, err := pub.Recv(ctx) // "\x01" + the prefix
-		if err != nil {
-			return err
+// isMulticast tells a PGM or NORM endpoint.
+func isMulticast(endpoint string) bool {
+	for _, t := range []string{"pgm://", "epgm://", "norm://"} {
+		if strings.HasPrefix(endpoint, t) {
+			return true
 		}
-		topics = append(topics, string(msg[0][1:]))
 	}
-	fmt.Printf("publisher: subscriptions in for %s, publishing\n", strings.Join(topics, " "))
+	return false
+}
+
+// publisher makes the publishing XPUB: bound to endpoint, or connected to a multicast
+// group (at most -rate kbit/s; beyond, Send waits in SNDHWM, as it waits for a slow
+// subscriber over TCP).
+func publisher(zctx *zmqevented.Context, endpoint string, multicast bool) (*zmqevented.Socket, error) {
+	opts := []zmqevented.Option{zmqevented.WithXPubNoDrop(true)}
+	if multicast {
+		opts = append(opts, zmqevented.WithMulticastRate(*rate))
+	}
+	pub, err := zctx.NewSocket(zmq4.XPUB, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if multicast {
+		return pub, pub.Connect(endpoint)
+	}
+	if err := pub.Bind(endpoint); err != nil {
+		return nil, err
+	}
+	if *role == "pub" {
+		ep, err := pub.LastEndpoint()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Println("publisher: listening on", ep)
+	}
+	return pub, nil
+}
+
+// subscriber makes the SUB, subscribed to zips and connected to endpoint.
+func subscriber(zctx *zmqevented.Context, zips []string, endpoint string) (*zmqevented.Socket, error) {
+	var opts []zmqevented.Option
+	if isMulticast(endpoint) {
+		// libzmq 4.3.4's PGM receiver can abort the process when a multipart message
+		// meets a full RCVHWM (see zmqevented's package doc); the publisher does not wait
+		// for a multicast subscriber anyway.
+		opts = append(opts, zmqevented.WithRecvHWM(0))
+	}
+	for _, z := range zips {
+		opts = append(opts, zmqevented.WithSubscribe(z)) // ZeroMQ filters at the publisher (over TCP)
+	}
+	sub, err := zctx.NewSocket(zmq4.SUB, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := sub.Connect(endpoint); err != nil {
+		return nil, err
+	}
+	if *role == "sub" {
+		fmt.Println("subscriber: connected to", endpoint)
+	}
+	return sub, nil
+}
+
+// publish waits for the subscriptions (over multicast, -warmup instead: none come
+// back), then sends rounds of updates, one per zip code, until ctx is done.
+func publish(ctx context.Context, pub *zmqevented.Socket, subscriptions int, multicast bool) error {
+	if multicast {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(*warmup):
+		}
+		fmt.Println("publisher: multicast, no subscriptions come back; publishing")
+	} else {
+		var topics []string
+		for range subscriptions {
+			msg, err := pub.Recv(ctx) // "\x01" + the prefix
+			if err != nil {
+				return err
+			}
+			topics = append(topics, string(msg[0][1:]))
+		}
+		fmt.Printf("publisher: subscriptions in for %s, publishing\n", strings.Join(topics, " "))
+	}
 	sent := 0
 	for round := 0; ; round++ {
 		for zip := 10001; zip <= 10010; zip++ {
