@@ -2,6 +2,7 @@ package zmqsink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 
@@ -14,10 +15,18 @@ import (
 // []byte or a string (one frame); any other type stops it with ErrItemType. It
 // observes src under a context it cancels before returning, so a cancellable source
 // stops producing.
-func Forward(ctx context.Context, src rxgo.Observable, k *Sink) error {
+func Forward(ctx context.Context, src rxgo.Observable, k *Sink) (err error) {
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	items := src.Observe(rxgo.WithContext(fctx))
+	// A buffered channel spares the source a goroutine switch per item; what it holds
+	// when Forward stops early is handed back in the error.
+	items := src.Observe(rxgo.WithContext(fctx), rxgo.WithBufferedChannel(forwardBuffer))
+	defer func() {
+		if err != nil {
+			cancel()
+			err = withLeftovers(err, items)
+		}
+	}()
 	for {
 		// While items are ready, take them without the three-way select (Send checks
 		// ctx and the sink itself); block in the select only when the source lags.
@@ -46,6 +55,55 @@ func Forward(ctx context.Context, src rxgo.Observable, k *Sink) error {
 			}
 		}
 	}
+}
+
+// forwardBuffer is the capacity of the channel Forward observes its source with.
+const forwardBuffer = 64
+
+// withLeftovers adds to err the messages the source had already put in Forward's
+// channel (what it holds now, without waiting), in order, so that Forward loses none
+// of them: err becomes, or is extended as, a *SendError.
+func withLeftovers(err error, items <-chan rxgo.Item) error {
+	var left [][][]byte
+	for {
+		select {
+		case it, ok := <-items:
+			if !ok {
+				return addMessages(err, left)
+			}
+			if m, isMsg := asMessage(it.V); isMsg && it.E == nil {
+				left = append(left, m)
+			}
+			continue
+		default:
+		}
+		return addMessages(err, left)
+	}
+}
+
+func addMessages(err error, left [][][]byte) error {
+	if len(left) == 0 {
+		return err
+	}
+	var se *SendError
+	if errors.As(err, &se) {
+		se.Messages = append(se.Messages, left...)
+		return err
+	}
+	return &SendError{Err: err, Messages: left}
+}
+
+// asMessage converts a Forward item to a message, if it is one.
+func asMessage(v any) ([][]byte, bool) {
+	switch m := v.(type) {
+	case [][]byte:
+		return m, true
+	case []byte:
+		return [][]byte{m}, true
+	case string:
+		return [][]byte{[]byte(m)}, true
+	}
+	return nil, false
 }
 
 // forwardEnd is what Forward returns when the stream ends (ok false) or emits an error.

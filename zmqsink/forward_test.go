@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -283,7 +284,7 @@ func TestForwardReturnsRefusedItem(t *testing.T) {
 		{"Forward", func(ctx context.Context, k *zmqsink.Sink, took chan<- struct{}) error {
 			src := rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
 				for _, s := range []string{"a", "b", "c"} {
-					if !rxgo.Of(s).SendContext(ctx, next) { // unbuffered: Forward took it
+					if !rxgo.Of(s).SendContext(ctx, next) { // in Forward's channel
 						return
 					}
 					if s == "b" {
@@ -364,6 +365,7 @@ func TestForwardReturnsRefusedItem(t *testing.T) {
 				case <-ctx.Done():
 					t.Fatal("the forwarder did not take the second item")
 				}
+				eventually(t, 5*time.Second, func() bool { return k.Stats().Accepted == 1 }, "the first item accepted")
 				report := r.refuse(t, ctx, k, push)
 
 				var err error
@@ -374,7 +376,12 @@ func TestForwardReturnsRefusedItem(t *testing.T) {
 				}
 				var se *zmqsink.SendError
 				require.ErrorAs(t, err, &se, "the refused item comes back: %v", err)
-				require.Equal(t, [][][]byte{{[]byte("b")}}, se.Messages)
+				want := [][][]byte{{[]byte("b")}}
+				if f.name == "Forward" && len(se.Messages) == 2 {
+					// "c" was in Forward's buffered channel already: it comes back too.
+					want = append(want, [][]byte{[]byte("c")})
+				}
+				require.Equal(t, want, se.Messages)
 				require.Zero(t, se.Omitted)
 				require.ErrorIs(t, err, r.cause)
 
@@ -384,4 +391,40 @@ func TestForwardReturnsRefusedItem(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestForwardReturnsBuffered: Forward observes its source through a buffered channel;
+// when it stops early, what that channel holds comes back in the *SendError, so every
+// item the source emitted is accepted or returned.
+func TestForwardReturnsBuffered(t *testing.T) {
+	c := zmqtest.NewContext(t)
+	push, _ := zmqtest.Bind(t, c, zmq4.PUSH, "inproc://"+t.Name()) // no peer: nothing leaves
+	k := newSink(t, push, zmqsink.WithQueue(2))
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+	var emitted atomic.Int64
+	src := rxgo.Defer([]rxgo.Producer{func(ctx context.Context, next chan<- rxgo.Item) {
+		for i := range 50 {
+			if !rxgo.Of(seq(uint64(i))).SendContext(ctx, next) {
+				return
+			}
+			emitted.Add(1)
+		}
+	}})
+	fctx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- zmqsink.Forward(fctx, src, k) }()
+	eventually(t, 5*time.Second, func() bool { return emitted.Load() >= 20 }, "the source ran ahead into the buffer")
+	cancel()
+	err := <-errc
+	var se *zmqsink.SendError
+	require.ErrorAs(t, err, &se)
+	require.ErrorIs(t, err, context.Canceled)
+	accepted := k.Stats().Accepted
+	require.Equal(t, uint64(2), accepted)
+	require.Equal(t, emitted.Load(), int64(accepted)+int64(len(se.Messages)), "an emitted item was lost")
+	for i, m := range se.Messages {
+		require.Equal(t, [][]byte{seq(uint64(int(accepted) + i))}, m, "order")
+	}
+	require.ErrorAs(t, k.Close(), &se, "no peer: the accepted ones come back too")
+	require.Len(t, se.Messages, 2)
 }

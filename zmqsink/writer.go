@@ -3,7 +3,7 @@ package zmqsink
 import "slices"
 
 // run is the writer goroutine: it takes messages from the queue in batches, oldest
-// first, and hands them to libzmq with Socket.Send, which parks in the netpoller while
+// first, and hands them to libzmq with Socket.SendMany, which parks in the netpoller while
 // libzmq cannot take them. It returns when the lifetime context is cancelled (Close, or
 // a transport failure). Close waits for it.
 func (k *Sink) run() {
@@ -46,19 +46,21 @@ func (k *Sink) handOff(batch [][][]byte) (stop bool) {
 	var dropErrs []error
 	var ferr error
 	i := 0
-	for ; i < len(batch); i++ {
-		err := k.sock.Send(k.life, batch[i]...)
+	for i < len(batch) {
+		n, err := k.sock.SendMany(k.life, batch[i:]) // one crossing per batch libzmq takes
+		if k.noPeer() {
+			noPeer += n
+		} else {
+			sent += n
+		}
+		i += n
 		switch {
 		case err == nil:
-			if k.noPeer() {
-				noPeer++
-			} else {
-				sent++
-			}
 			continue
-		case perMessage(err):
+		case perMessage(err): // batch[i] alone was dropped or refused
 			drops = append(drops, batch[i])
 			dropErrs = append(dropErrs, err)
+			i++
 			continue
 		}
 		ferr = err

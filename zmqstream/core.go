@@ -42,20 +42,23 @@ var errEnd = errors.New("zmqstream: end of sequence")
 // errShutdown is the cause a Shutdown gives the receive in progress.
 var errShutdown = errors.New("zmqstream: shut down")
 
-// source takes the next item; it blocks until there is one or ctx is done, and must
-// take nothing when it returns an error.
-type source[T any] func(ctx context.Context) (T, error)
+// source takes up to limit (≥ 1) items, appending them to dst: it blocks until there is
+// one or ctx is done, and must take nothing when it returns an error.
+type source[T any] func(ctx context.Context, dst []T, limit int) ([]T, error)
 
 // core is the machinery shared by Stream and EventStream: a pull-driven sequence of
 // items taken from src, consumed in exactly one way.
 //
 // Nothing is taken from src unless a consumer asked for an item: All takes on the
 // consumer's goroutine; C, Observable and Tap take on one goroutine each (the
-// pump, the rxgo producer, the fan-out), which holds at most one item it could not
-// hand over yet. An item that was taken but not handed over when the stream stops (or,
-// for Tap, that found no subscriber) goes back to the front of pending: the next
-// consumer of this stream would get it first, and Undelivered returns it once the
-// stream is done.
+// pump, the rxgo producer, the fan-out). They take in batches of up to the buffer's
+// size (one crossing into libzmq per batch) into pending, from which they hand the
+// items over one by one. Items taken but not handed over when the stream stops (and,
+// for Tap, an item that found no subscriber) stay in pending, in order: Undelivered
+// returns them once the stream is done.
+//
+// pending is touched only by the one consumer activity while it runs (and read by
+// Undelivered once it has let go), so the hot path takes no lock.
 type core[T any] struct {
 	src    source[T]
 	log    *zap.Logger
@@ -73,8 +76,6 @@ type core[T any] struct {
 	done       chan struct{}  // closed once stopped and no consumer activity is left
 	wg         sync.WaitGroup // goroutines the stream owns; Close waits for them
 
-	hasPending atomic.Bool // len(pending) > 0, read without the lock on the hot path
-
 	mu         sync.Mutex
 	mode       mode
 	observed   bool // the Observable's source has been observed
@@ -83,7 +84,8 @@ type core[T any] struct {
 	doneClosed bool
 	active     int   // consumer activities running: All loops and owned goroutines
 	err        error // the failure that ended the stream, or a misuse; first one wins
-	pending    []T   // taken but not delivered, in order; delivered before src
+	pending    []T   // taken (or given) but not delivered, in order from head
+	head       int   // pending[:head] were handed out
 	ch         chan T
 	subs       []*subscriber[T] // live subscribers, copy on write; ended ones are dropped
 	fanning    bool
@@ -111,41 +113,32 @@ func newCore[T any](src source[T], o options, closer func() error) *core[T] {
 	}
 }
 
-// next returns the next item: a pending one, else one from src. It takes nothing when
-// ctx is done, and returns errEnd once the limit (WithLimit) was taken.
-func (c *core[T]) next(ctx context.Context) (T, error) {
+// next returns the next item: a pending one, else the first of a batch of up to batch
+// taken from src. It returns errEnd once the limit (WithLimit) was handed out.
+func (c *core[T]) next(ctx context.Context, batch int) (T, error) {
 	var zero T
+	if c.limit > 0 && c.taken.Load() >= c.limit {
+		return zero, errEnd
+	}
+	if c.head == len(c.pending) {
+		n := batch
+		if c.limit > 0 {
+			n = int(min(int64(n), c.limit-c.taken.Load()))
+		}
+		batch, err := c.src(ctx, c.pending[:0], n)
+		if err != nil {
+			c.pending, c.head = c.pending[:0], 0
+			return zero, err
+		}
+		c.pending, c.head = batch, 0
+	}
+	v := c.pending[c.head]
+	c.pending[c.head] = zero
+	c.head++
 	if c.limit > 0 {
-		if c.taken.Load() >= c.limit {
-			return zero, errEnd
-		}
-		v, err := c.take(ctx)
-		if err == nil {
-			c.taken.Add(1)
-		}
-		return v, err
+		c.taken.Add(1)
 	}
-	return c.take(ctx)
-}
-
-func (c *core[T]) take(ctx context.Context) (T, error) {
-	if c.hasPending.Load() {
-		var zero T
-		if ctx.Err() != nil {
-			return zero, context.Cause(ctx)
-		}
-		c.mu.Lock()
-		if len(c.pending) > 0 {
-			v := c.pending[0]
-			c.pending[0] = zero
-			c.pending = c.pending[1:]
-			c.hasPending.Store(len(c.pending) > 0)
-			c.mu.Unlock()
-			return v, nil
-		}
-		c.mu.Unlock()
-	}
-	return c.src(ctx)
+	return v, nil
 }
 
 // unread puts v back in front of the pending items.
@@ -153,11 +146,21 @@ func (c *core[T]) unread(v T) {
 	if c.limit > 0 {
 		c.taken.Add(-1)
 	}
-	c.mu.Lock()
+	if c.head > 0 {
+		c.head--
+		c.pending[c.head] = v
+		return
+	}
 	c.pending = append([]T{v}, c.pending...)
-	c.hasPending.Store(true)
-	c.mu.Unlock()
 }
+
+// setPending makes vs the first items the stream delivers (WithPending).
+func (c *core[T]) setPending(vs []T) {
+	c.pending, c.head = append([]T(nil), vs...), 0
+}
+
+// batch is how many items a consumer takes at once: the buffer's size, at least 1.
+func (c *core[T]) batch() int { return max(c.buffer, 1) }
 
 // attach claims the stream for a consumer of mode m and counts it as active (and as
 // an owned goroutine if owned). ok is false, with a nil err, if the stream has
@@ -263,10 +266,10 @@ func (c *core[T]) Context() context.Context { return c.ctx }
 func (c *core[T]) Undelivered() []T {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.doneClosed || len(c.pending) == 0 {
+	if !c.doneClosed || c.head == len(c.pending) {
 		return nil
 	}
-	return append([]T(nil), c.pending...)
+	return append([]T(nil), c.pending[c.head:]...)
 }
 
 // Close stops the stream, waits for the goroutines it owns and closes the socket if
@@ -358,7 +361,9 @@ func (c *core[T]) pump(ch chan T) {
 	defer close(ch)
 	done := c.ctx.Done()
 	for {
-		v, err := c.next(c.recv)
+		// Take no more than the channel has room for: Go holds at most its buffer
+		// plus the one item that waits for room.
+		v, err := c.next(c.recv, max(cap(ch)-len(ch), 1))
 		if err != nil {
 			_ = c.ended(err)
 			return
@@ -400,7 +405,12 @@ func (c *core[T]) All(ctx context.Context) iter.Seq2[T, error] {
 				c.stop()
 				return
 			}
-			v, err := c.next(rctx)
+			if ctx.Err() != nil { // a batch taken before stays Undelivered
+				c.stop()
+				yield(zero, context.Cause(ctx))
+				return
+			}
+			v, err := c.next(rctx, c.batch())
 			if err != nil {
 				if c.ctx.Err() == nil && ctx.Err() != nil {
 					c.stop()

@@ -34,27 +34,38 @@ func (f *fakeSocket) feed(vs ...int) {
 	}
 }
 
-func (f *fakeSocket) take(ctx context.Context) (int, error) {
-	if ctx.Err() != nil { // as zmqevented's Recv: a done ctx takes nothing
-		return 0, context.Cause(ctx)
+func (f *fakeSocket) take(ctx context.Context, dst []int, n int) ([]int, error) {
+	if ctx.Err() != nil { // as zmqevented's RecvMany: a done ctx takes nothing
+		return dst, context.Cause(ctx)
 	}
 	select {
 	case v := <-f.queue: // what is queued comes before a failure
-		return v, nil
+		dst = append(dst, v)
 	default:
+		select {
+		case v := <-f.queue:
+			dst = append(dst, v)
+		case err := <-f.fail:
+			return dst, err
+		case <-ctx.Done():
+			return dst, context.Cause(ctx)
+		}
 	}
-	select {
-	case v := <-f.queue:
-		return v, nil
-	case err := <-f.fail:
-		return 0, err
-	case <-ctx.Done():
-		return 0, context.Cause(ctx)
+	for len(dst) < n { // then what else is queued, up to n, without waiting
+		select {
+		case v := <-f.queue:
+			dst = append(dst, v)
+		default:
+			return dst, nil
+		}
 	}
+	return dst, nil
 }
 
+// newTestCore makes a core over f; unless opts say otherwise it takes one item at a
+// time (WithBuffer(0)), the form whose bounds are exact.
 func newTestCore(t *testing.T, f *fakeSocket, opts ...Option) *core[int] {
-	opts = append([]Option{WithLogger(zaptest.NewLogger(t))}, opts...)
+	opts = append([]Option{WithLogger(zaptest.NewLogger(t)), WithBuffer(0)}, opts...)
 	o := parseOptions(opts)
 	require.NoError(t, errors.Join(o.errs...))
 	c := newCore(f.take, o, nil)
@@ -146,8 +157,7 @@ func TestPendingFirstThenUndelivered(t *testing.T) {
 		f.feed(10, 11, 12)
 		o := parseOptions(nil)
 		c := newCore(f.take, o, nil)
-		c.pending = []int{7, 8, 9}
-		c.hasPending.Store(true)
+		c.setPending([]int{7, 8, 9})
 		var got []int
 		for v, err := range c.All(t.Context()) {
 			require.NoError(t, err)
@@ -547,8 +557,7 @@ func TestFirstLeavesTheNextItemUndelivered(t *testing.T) {
 		synctest.Wait()
 		requireClosed(t, c.Done())
 		require.NoError(t, c.Err())
-		require.Equal(t, []int{1}, c.Undelivered())
-		require.Equal(t, 3, len(f.queue), "taken beyond the next item")
+		require.Equal(t, seqInts(1, 5), append(c.Undelivered(), collectQueue(f)...), "lost or reordered")
 	})
 }
 
@@ -654,8 +663,7 @@ func TestLimit(t *testing.T) {
 				f := newFakeSocket(10)
 				f.feed(seqInts(10, 20)...)
 				c := newTestCore(t, f, WithLimit(5))
-				c.pending = []int{0, 1}
-				c.hasPending.Store(true)
+				c.setPending([]int{0, 1})
 				require.Equal(t, []int{0, 1, 10, 11, 12}, form.read(t, c))
 				synctest.Wait()
 				requireClosed(t, c.Done())
@@ -684,8 +692,7 @@ func TestLimitCountsDeliveredOnly(t *testing.T) {
 		require.Equal(t, []int{1}, c.Undelivered())
 
 		next := newTestCore(t, f, WithLimit(3))
-		next.pending = c.Undelivered()
-		next.hasPending.Store(true)
+		next.setPending(c.Undelivered())
 		require.Equal(t, []int{1, 2, 3}, collectChan(next.C()))
 		require.Equal(t, 6, len(f.queue))
 	})
@@ -821,4 +828,63 @@ func collectQueue(f *fakeSocket) []int {
 		out = append(out, <-f.queue)
 	}
 	return out
+}
+
+// With a buffer, every form takes in batches (one source call each), hands the items
+// over in order, holds at most buffer + 1 in Go, and when it stops early returns what
+// it took and did not hand over in Undelivered: nothing lost, nothing reordered.
+func TestBatches(t *testing.T) {
+	const buffer = 4
+	forms := []struct {
+		name string
+		// take consumes 3 items and stops the stream early.
+		take func(t *testing.T, c *core[int]) []int
+	}{
+		{"C", func(t *testing.T, c *core[int]) []int {
+			ch := c.C()
+			got := readN(t, ch, 3)
+			synctest.Wait()
+			require.LessOrEqual(t, len(ch)+len(c.pending)-c.head, buffer+1, "held in Go")
+			require.NoError(t, c.Close())
+			return append(got, collectChan(ch)...)
+		}},
+		{"All", func(t *testing.T, c *core[int]) []int {
+			var got []int
+			for v, err := range c.All(t.Context()) {
+				require.NoError(t, err)
+				if got = append(got, v); len(got) == 3 {
+					break
+				}
+			}
+			return got
+		}},
+		{"Observable", func(t *testing.T, c *core[int]) []int {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var got []int
+			items := c.observable(nil).Observe(rxgo.WithContext(ctx))
+			for len(got) < 3 {
+				got = append(got, asInt((<-items).V))
+			}
+			cancel()
+			return got
+		}},
+	}
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFakeSocket(20)
+				f.feed(seqInts(0, 20)...)
+				c := newTestCore(t, f, WithBuffer(buffer))
+				got := form.take(t, c)
+				synctest.Wait()
+				requireClosed(t, c.Done())
+				und := c.Undelivered()
+				require.LessOrEqual(t, len(und), buffer, "held back")
+				all := append(append(got, und...), collectQueue(f)...)
+				require.Equal(t, seqInts(0, 20), all, "lost or reordered")
+				require.Less(t, len(f.queue), 20-buffer, "took no batch")
+			})
+		})
+	}
 }

@@ -23,16 +23,19 @@
 // subscriber on the slowest). Asking for a second form is an error (ErrConsumed), never
 // a panic.
 //
-// What Go holds at most, beyond which everything waits in libzmq:
+// Consumers take messages in batches of up to WithBuffer's n (DefaultBuffer, 64): one
+// crossing into libzmq moves a whole batch (zmqevented's RecvMany). What Go holds at
+// most, beyond which everything waits in libzmq under the socket's RCVHWM:
 //
-//   - All: nothing. It receives on the ranging goroutine, when the loop asks.
-//   - C: the channel's buffer (WithBuffer, default 0) plus one message held by the
-//     Stream's goroutine until the channel takes it: buffer + 1.
-//   - Observable: one message held by the producer, plus what rxgo holds: each
+//   - All: n messages taken and not yet yielded (none with WithBuffer(0), which
+//     receives one message each time the loop asks).
+//   - C: the channel's n slots plus the one message waiting for a slot: n + 1. The
+//     pump takes no more than the channel has room for.
+//   - Observable: n messages held by the producer, plus what rxgo holds: each
 //     operator downstream one item, and each channel its rxgo.WithBufferedChannel.
-//   - Tap: one message being fanned out plus every live subscriber's buffer. A
-//     subscription that ended costs the Stream nothing: it forgets it at once, and
-//     its Tap handle keeps its channel and its drop count.
+//   - Tap: one message being fanned out plus every live tap's buffer. A tap that
+//     ended costs the Stream nothing: it forgets it at once, and its Tap handle keeps
+//     its channel and its drop count.
 //
 // # Lifecycle
 //
@@ -44,12 +47,12 @@
 // The Stream does not own the socket: Close (and leaving an All loop) leaves it open,
 // unless WithCloseSocket(true). Stopping never loses a message that reached Go: a
 // receive in progress is abandoned without taking anything (zmqevented's guarantee),
-// messages in C's buffer stay readable until the channel is closed, and the one
-// message a goroutine held when the Stream stopped is returned by Undelivered, in
-// order. A new Stream on the same socket given those with WithPending continues
-// exactly where the first one stopped: every message exactly once, in order. Items
-// already inside rxgo operators when an observation is cancelled are rxgo's and are
-// not returned.
+// messages in C's buffer stay readable until the channel is closed, and the messages
+// taken but not handed over when the Stream stopped are returned by Undelivered, in
+// order. A new Stream on the same socket given those (after what C's buffer still
+// held) with WithPending continues exactly where the first one stopped: every message
+// exactly once, in order. Items already inside rxgo operators when an observation is
+// cancelled are rxgo's and are not returned.
 //
 // A Stream ends on Close (abrupt: rxgo stages are cancelled and what they hold is
 // lost), on Shutdown (graceful: it stops receiving and completes the consumer, so rxgo

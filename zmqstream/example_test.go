@@ -231,11 +231,14 @@ func ExampleWithPending() {
 	ch := first.C()
 	fmt.Println("first:", string((<-ch)[0]), string((<-ch)[0]))
 	check(first.Close())
-	for range ch { // nothing is left in an unbuffered C
+	var rest [][][]byte
+	for msg := range ch { // C's buffer stays readable after Close
+		rest = append(rest, msg)
 	}
 	<-first.Done()
+	rest = append(rest, first.Undelivered()...) // taken but not handed over
 
-	second := must(zmqstream.New(pull, zmqstream.WithPending(first.Undelivered()...)))
+	second := must(zmqstream.New(pull, zmqstream.WithPending(rest...)))
 	defer second.Close()
 	fmt.Print("second:")
 	n := 0

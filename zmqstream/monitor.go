@@ -59,20 +59,31 @@ func Monitor(ctx context.Context, s *zmqevented.Socket, events zmq4.Event, opts 
 	if err != nil {
 		return nil, err
 	}
-	src := func(ctx context.Context) (zmqevented.MonitorEvent, error) {
-		var zero zmqevented.MonitorEvent
+	src := func(ctx context.Context, dst []zmqevented.MonitorEvent, n int) ([]zmqevented.MonitorEvent, error) {
 		if ctx.Err() != nil {
-			return zero, context.Cause(ctx)
+			return dst, context.Cause(ctx)
 		}
 		select {
 		case ev, ok := <-mon.C():
 			if !ok {
-				return zero, errEnd
+				return dst, errEnd
 			}
-			return ev, nil
+			dst = append(dst, ev)
 		case <-ctx.Done():
-			return zero, context.Cause(ctx)
+			return dst, context.Cause(ctx)
 		}
+		for len(dst) < n {
+			select {
+			case ev, ok := <-mon.C():
+				if !ok {
+					return dst, nil // the end comes with the next take
+				}
+				dst = append(dst, ev)
+			default:
+				return dst, nil
+			}
+		}
+		return dst, nil
 	}
 	closer := func() error {
 		if err := mon.Close(); err != nil && !errors.Is(err, zmqevented.ErrClosed) {

@@ -71,7 +71,7 @@ func (c *core[T]) produce(ctx context.Context, next chan<- rxgo.Item) {
 	}
 	closed := c.ctx.Done()
 	for {
-		v, err := c.next(rctx)
+		v, err := c.next(rctx, c.batch())
 		if err != nil {
 			c.endObservation(ctx, err, next)
 			return

@@ -28,8 +28,11 @@ type options struct {
 	errs        []error
 }
 
+// DefaultBuffer is the buffer of a Stream unless WithBuffer says otherwise.
+const DefaultBuffer = 64
+
 func defaultOptions() options {
-	return options{logger: zap.NewNop()}
+	return options{logger: zap.NewNop(), buffer: DefaultBuffer}
 }
 
 func (o *options) fail(format string, args ...any) {
@@ -46,13 +49,13 @@ func parseOptions(opts []Option) options {
 	return o
 }
 
-// WithBuffer sets the capacity of the channel C returns. With n = 0, the default, a
-// message is received from the socket only after the channel took the previous one, so
-// at most one message (the one waiting to be taken) is held in Go; with n > 0 at most
-// n + 1. Everything beyond stays in libzmq, which applies the socket's RCVHWM policy.
-// n must be ≥ 0. All holds nothing; Tap has a buffer per subscriber; the
-// Observable's source channel is rxgo's, sized by rxgo.WithBufferedChannel given to
-// Observable (items in it are rxgo's, and lost if the observation is cancelled).
+// WithBuffer sets n, how many messages a Stream takes from the socket at once (in one
+// crossing into libzmq) and may hold in Go: C's channel has capacity n, and All and
+// the Observable's producer keep at most n taken messages they have not yet handed
+// over (Undelivered returns them if the Stream stops). Go holds at most n + 1
+// messages; everything beyond stays in libzmq under the socket's RCVHWM. With n = 0
+// messages are taken one at a time, only when the consumer asks. Default:
+// DefaultBuffer (64). n must be ≥ 0. Tap has a buffer per tap instead.
 func WithBuffer(n int) Option {
 	return optionFunc(func(o *options) {
 		if n < 0 {

@@ -238,7 +238,7 @@ func (c *core[T]) fanOut() {
 		if rctx == nil {
 			return
 		}
-		v, err := c.next(rctx)
+		v, err := c.next(rctx, 1)
 		if err != nil {
 			if rctx.Err() != nil && c.recv.Err() == nil {
 				continue // the subscribers left

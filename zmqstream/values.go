@@ -9,23 +9,12 @@ import (
 	"github.com/reactivex/rxgo/v2"
 )
 
-// Values observes obs and returns its items as an iterator of T: each value item as
-// (v, nil), each error item as (zero, err), and a value of another type as (zero, err)
-// with err wrapping ErrItemType. Errors do not end the iteration; obs's completion
-// does (with rxgo's default error strategy, an operator completes right after its
-// first error).
-//
-// Values observes obs when the loop starts, with rxgo.WithContext of a context derived
-// from ctx, and cancels that context when the loop ends, so the stages of obs stop
-// whatever ends the loop (rxgo propagates the context upstream; a stage given its own
-// context keeps it). When ctx is done Values yields (zero, context.Cause(ctx)) once and
-// ends, without waiting for obs: this also holds for a source that ignores the
-// observation's context, such as rxgo.FromChannel. It does not report a completion
-// caused by a cancellation as an end of the sequence (unlike rxgo's ForEach).
-//
-// The iterator may be ranged over as often as obs may be observed. It starts no
-// goroutine of its own; the cost per item is one channel receive and one type
-// assertion.
+// Values observes obs when the loop starts and returns its items as an iterator of T:
+// values as (v, nil), error items and values of another type (ErrItemType) as (zero,
+// err), without ending the iteration; obs's completion ends it. Ending the loop
+// cancels the observation's context, so obs's stages stop. When ctx is done it yields
+// (zero, ctx's cause) once and ends, even for a source that ignores its context, and
+// it never reports a cancellation as completion (unlike rxgo's ForEach).
 func Values[T any](ctx context.Context, obs rxgo.Observable) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
