@@ -22,6 +22,9 @@ import (
 // whole, never interleaved. The frames may be reused once Send returns.
 func (s *Socket) Send(ctx context.Context, frames ...[]byte) error {
 	mustContext(ctx, "Send")
+	if err := s.refuseUnclaimed(ctx); err != nil {
+		return err
+	}
 	if len(frames) == 0 {
 		return ErrNoFrames
 	}
@@ -86,6 +89,9 @@ func Frames(parts ...any) [][]byte {
 // Goroutine-safe; other goroutines' messages may go between two of msgs.
 func (s *Socket) SendMany(ctx context.Context, msgs [][][]byte) (int, error) {
 	mustContext(ctx, "SendMany")
+	if err := s.refuseUnclaimed(ctx); err != nil {
+		return 0, err
+	}
 	for _, m := range msgs {
 		if len(m) == 0 {
 			return 0, ErrNoFrames
@@ -126,6 +132,13 @@ func (s *Socket) SendMany(ctx context.Context, msgs [][][]byte) (int, error) {
 // blocks only on the socket's lock. Other errors, the whole-message guarantee and
 // goroutine-safety are Send's; on a closed socket it returns ErrClosed.
 func (s *Socket) TrySend(frames ...[]byte) error {
+	if err := s.refuseUnclaimed(nil); err != nil {
+		return err
+	}
+	return s.trySend(frames)
+}
+
+func (s *Socket) trySend(frames [][]byte) error {
 	if len(frames) == 0 {
 		return ErrNoFrames
 	}
@@ -233,6 +246,9 @@ func (s *Socket) abandonLocked(rest [][]byte, cause error) error {
 // documentation on performance).
 func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 	mustContext(ctx, "Recv")
+	if err := s.refuseUnclaimed(ctx); err != nil {
+		return nil, err
+	}
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
@@ -264,6 +280,9 @@ func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 // messages one call takes share one allocation (see the package documentation).
 func (s *Socket) RecvMany(ctx context.Context, dst [][][]byte, limit int) ([][][]byte, error) {
 	mustContext(ctx, "RecvMany")
+	if err := s.refuseUnclaimed(ctx); err != nil {
+		return dst, err
+	}
 	if ctx.Err() != nil {
 		return dst, context.Cause(ctx)
 	}
@@ -291,6 +310,13 @@ func (s *Socket) RecvMany(ctx context.Context, dst [][][]byte, limit int) ([][][
 // socket's lock. Errors and goroutine-safety are Recv's; on a closed socket it
 // returns ErrClosed.
 func (s *Socket) TryRecv() ([][]byte, error) {
+	if err := s.refuseUnclaimed(nil); err != nil {
+		return nil, err
+	}
+	return s.tryRecv()
+}
+
+func (s *Socket) tryRecv() ([][]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

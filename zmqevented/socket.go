@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/pebbe/zmq4"
@@ -42,6 +43,8 @@ type Socket struct {
 	// beforeClose runs (once) at the start of Close: a monitor's receiving socket stops
 	// the monitor it receives from.
 	beforeClose func()
+
+	claim atomic.Pointer[Claim] // the owner that claimed the socket's sends and receives
 
 	monMu     sync.Mutex // guards mon and monClosed; never held with mu by Monitor
 	mon       *monitor   // the socket's monitor, started by the first Monitor call

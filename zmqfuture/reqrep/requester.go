@@ -39,6 +39,7 @@ var ErrPeerLost = errors.New("reqrep: peer disconnected with the request pending
 // format" in the package documentation). Its methods are goroutine-safe.
 type Requester struct {
 	s          *zmqevented.Socket
+	claim      *zmqevented.Claim   // s's sends and receives are the Requester's
 	mon        *zmqevented.Monitor // s's monitor events
 	log        *zap.Logger
 	timeout    time.Duration
@@ -146,12 +147,18 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 	if err := errors.Join(o.errs...); err != nil {
 		return nil, err
 	}
+	claim, err := s.Claim("a reqrep.Requester")
+	if err != nil {
+		return nil, fmt.Errorf("reqrep: NewRequester: %w", err)
+	}
 	mon, err := s.Monitor(context.Background(), monitorEvents, monitorQueue)
 	if err != nil {
+		claim.Release()
 		return nil, fmt.Errorf("reqrep: NewRequester: start the socket monitor: %w", err)
 	}
 	r := &Requester{
 		s:          s,
+		claim:      claim,
 		mon:        mon,
 		log:        o.logger.Named("reqrep"),
 		timeout:    o.timeout,
@@ -219,7 +226,7 @@ func (r *Requester) Request(ctx context.Context, frames ...[]byte) *zmqfuture.Fu
 	}
 	msg = append(msg, newCorrelation(c.id), nil) // nil: the empty delimiter
 	msg = append(msg, frames...)
-	if err := r.s.Send(ctx, msg...); err != nil {
+	if err := r.s.Send(r.claim.Context(ctx), msg...); err != nil {
 		r.remove(c)
 		switch {
 		case ctx.Err() != nil && errors.Is(err, context.Cause(ctx)):
@@ -315,7 +322,7 @@ func (r *Requester) stopErr() error {
 func (r *Requester) receive(ctx context.Context) {
 	defer close(r.recvDone)
 	for {
-		msg, err := r.s.Recv(ctx) // Close ends the wait by closing the socket
+		msg, err := r.s.Recv(r.claim.Context(ctx)) // Close ends the wait by closing the socket
 		if err != nil {
 			if ctx.Err() != nil { // poked: a peer disconnected
 				ctx = r.handleLoss()

@@ -214,7 +214,7 @@ func (r *Requester) handleLoss() context.Context {
 // drain delivers the replies queued in the socket, without waiting.
 func (r *Requester) drain() {
 	for {
-		msg, err := r.s.TryRecv()
+		msg, err := r.claim.TryRecv()
 		if err != nil {
 			return // ErrWouldBlock, or a failure the next Recv reports
 		}
@@ -301,7 +301,7 @@ func (r *Requester) resendLoop() {
 			}
 			msg = append(msg[:0], newCorrelation(c.id), nil)
 			msg = append(msg, c.rs.body...)
-			err := r.s.Send(ctx, msg...)
+			err := r.s.Send(r.claim.Context(ctx), msg...)
 			clear(msg) // keep no frames alive
 			r.mu.Lock()
 			c.rs.cancelSend = nil

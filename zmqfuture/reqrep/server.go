@@ -84,6 +84,7 @@ type Server struct {
 	abort    context.CancelCauseFunc
 	recv     context.Context // the receive loop's: cancelled by Shutdown and Close
 	stopRecv context.CancelCauseFunc
+	claim    *zmqevented.Claim // s's sends and receives are the Server's until it ends
 	handlers sync.WaitGroup
 	loopDone chan struct{}  // closed when Serve's loop has returned (or never ran)
 	watcher  sync.WaitGroup // watchPeers
@@ -138,6 +139,10 @@ func NewServer(s *zmqevented.Socket, h Handler, opts ...Option) (*Server, error)
 	if err := s.With(func(raw *zmq4.Socket) error { return raw.SetRouterMandatory(1) }); err != nil {
 		return nil, fmt.Errorf("reqrep: NewServer: set ROUTER_MANDATORY: %w", err)
 	}
+	claim, err := s.Claim("a reqrep.Server")
+	if err != nil {
+		return nil, fmt.Errorf("reqrep: NewServer: %w", err)
+	}
 	sv := &Server{
 		s:        s,
 		h:        h,
@@ -146,12 +151,15 @@ func NewServer(s *zmqevented.Socket, h Handler, opts ...Option) (*Server, error)
 		slots:    make(chan struct{}, o.maxInFlight),
 		loopDone: make(chan struct{}),
 		peers:    make(map[int]map[*handling]struct{}),
+		claim:    claim,
 	}
 	sv.life, sv.abort = context.WithCancelCause(context.Background())
 	sv.recv, sv.stopRecv = context.WithCancelCause(sv.life)
+	sv.recv = claim.Context(sv.recv)
 	mon, err := s.Monitor(sv.life, zmq4.EVENT_DISCONNECTED, monitorQueue)
 	if err != nil {
 		sv.abort(err)
+		claim.Release()
 		return nil, err
 	}
 	sv.mon = mon
@@ -268,9 +276,9 @@ func (sv *Server) reply(ctx context.Context, req *Request, body [][]byte, err er
 	case sv.life.Err() != nil:
 		sendErr = context.Cause(sv.life) // closed: replies are abandoned
 	case ctx.Err() == nil:
-		sendErr = sv.s.Send(ctx, msg...)
+		sendErr = sv.s.Send(sv.claim.Context(ctx), msg...)
 	default:
-		sendErr = sv.s.TrySend(msg...) // the request's time is up: one try
+		sendErr = sv.claim.TrySend(msg...) // the request's time is up: one try
 	}
 	if sendErr == nil {
 		return
@@ -386,6 +394,7 @@ func (sv *Server) finish() {
 	sv.finished.Do(func() {
 		_ = sv.mon.Close()
 		sv.watcher.Wait()
+		sv.claim.Release()
 		sv.abort(ErrClosed)
 		sv.log.Debug("server stopped")
 	})

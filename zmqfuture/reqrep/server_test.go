@@ -362,3 +362,39 @@ func TestServerRejects(t *testing.T) {
 	_, err = NewServer(router, upper, WithRetryOnDisconnect(1))
 	require.ErrorContains(t, err, "NewRequester only")
 }
+
+// TestOwnedSockets: the socket of a Requester or a running Server refuses receives and
+// sends from anyone else with a clear error, instead of stealing a reply or a request;
+// once the Server ends the socket is the caller's again.
+func TestOwnedSockets(t *testing.T) {
+	c := zmqtest.NewContext(t)
+	router, ep := zmqtest.Bind(t, c, zmq4.ROUTER, "inproc://"+t.Name())
+	sv, err := NewServer(router, upper, WithLogger(zaptest.NewLogger(t)))
+	require.NoError(t, err)
+	served := make(chan error, 1)
+	go func() { served <- sv.Serve(context.Background()) }()
+	dealer := zmqtest.Connect(t, c, zmq4.DEALER, ep)
+	r, err := NewRequester(dealer, WithLogger(zaptest.NewLogger(t)))
+	require.NoError(t, err)
+	defer func() { require.NoError(t, r.Close()) }()
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+
+	_, err = dealer.TryRecv()
+	require.ErrorIs(t, err, zmqevented.ErrClaimed)
+	require.ErrorContains(t, err, "reqrep.Requester")
+	require.ErrorIs(t, dealer.Send(ctx, []byte("sneaky")), zmqevented.ErrClaimed)
+	_, err = router.Recv(ctx)
+	require.ErrorIs(t, err, zmqevented.ErrClaimed)
+	require.ErrorContains(t, err, "reqrep.Server")
+	_, err = NewRequester(dealer)
+	require.ErrorIs(t, err, zmqevented.ErrClaimed, "one owner at a time")
+
+	reply, err := r.Request(ctx, []byte("still served")).Await(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "STILL SERVED", string(reply[0]))
+
+	require.NoError(t, sv.Shutdown(ctx))
+	require.ErrorIs(t, <-served, ErrClosed)
+	_, err = router.TryRecv()
+	require.ErrorIs(t, err, zmqevented.ErrWouldBlock, "the caller's again")
+}
