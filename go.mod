@@ -4,7 +4,6 @@ go 1.26.0
 
 require (
 	github.com/cenkalti/backoff/v4 v4.0.0
-	github.com/go-zeromq/zmq4 v0.17.0
 	github.com/pebbe/zmq4 v1.4.0
 	github.com/reactivex/rxgo/v2 v2.5.0
 	github.com/stretchr/testify v1.12.1
@@ -16,10 +15,8 @@ require (
 
 require (
 	github.com/emirpasic/gods v1.12.0 // indirect
-	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
 	github.com/stretchr/objx v0.5.3 // indirect
 	github.com/teivah/onecontext v0.0.0-20200513185103-40f981bfd775 // indirect
 	go.uber.org/multierr v1.10.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/text v0.28.0 // indirect
 )

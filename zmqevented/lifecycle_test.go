@@ -66,7 +66,7 @@ func TestCloseWakesWaiters(t *testing.T) {
 				require.Less(t, r.when.Sub(start), 100*time.Millisecond)
 			}
 			zmqtest.CloseWithin(t, c)
-			goleak.VerifyNone(t, leakOptions...)
+			goleak.VerifyNone(t)
 		})
 	}
 }

@@ -21,13 +21,8 @@ func TestMain(m *testing.M) {
 	if role := os.Getenv(childEnv); role != "" {
 		os.Exit(runChild(role, os.Args[len(os.Args)-1]))
 	}
-	goleak.VerifyTestMain(m, leakOptions...)
+	goleak.VerifyTestMain(m)
 }
-
-// leakOptions ignore one goroutine that is not ours: go-zeromq/zmq4 v0.17.0's PUB writer
-// (pubMWriter.run) misses its Close signal when it is not waiting at that moment and
-// then waits forever. TestInterop uses a go-zeromq PUB.
-var leakOptions = []goleak.Option{goleak.IgnoreAnyFunction("github.com/go-zeromq/zmq4.(*pubMWriter).run")}
 
 // forTransports runs f as a subtest per transport with the endpoint to bind.
 func forTransports(t *testing.T, f func(t *testing.T, endpoint string)) {

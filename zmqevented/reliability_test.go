@@ -278,7 +278,7 @@ func TestManySockets(t *testing.T) {
 	require.Less(t, heapEnd, heapWarm+16<<20, "heap grew by more than 16 MiB while the load ran")
 
 	zmqtest.CloseWithin(t, c)
-	goleak.VerifyNone(t, leakOptions...)
+	goleak.VerifyNone(t)
 }
 
 func heapInUse() uint64 {
