@@ -68,6 +68,7 @@ cover: deps ## test with coverage; writes cover.out and prints the total
 	$(GO) test -count=1 -coverprofile=cover.out $(PKGS)
 	$(GO) tool cover -func=cover.out | tail -n 1
 
-stress: deps ## soak: 1,000 sockets for 5 min, then the layers 5 times at -cpu=1,4; needs root
+stress: deps ## soak: 1,000 sockets for 5 min, the layers 5 times at -cpu=1,4, the reqrep Server 20×100k; needs root
 	ZMQASYNC_SOAK=5m $(GO) test -race -count=1 -timeout 30m -run 'TestManySockets|TestPartition|TestPeerRestart|TestCancelStorm' ./zmqevented/
 	$(GO) test -race -count=5 -cpu=1,4 -timeout 60m ./zmqfuture/... ./zmqstream/... ./zmqsink/...
+	ZMQASYNC_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestServer(RequesterNoLoss|MixedClients)' ./zmqfuture/reqrep/

@@ -90,25 +90,38 @@ func soakRuns() (runs, n int) {
 func TestServerRequesterNoLoss(t *testing.T) {
 	runs, n := soakRuns()
 	for run := range runs {
-		c := zmqtest.NewContext(t)
-		sv, ep := startServer(t, c, "tcp://127.0.0.1:*", upper, WithMaxInFlight(64))
-		r := newRequester(t, c, ep, WithMaxInFlight(1000))
-		ctx := zmqtest.Ctx(t, 120*time.Second)
-		requestAll(ctx, t, r, "req", n)
-		st := sv.Stats()
-		require.Equal(t, uint64(n), st.Served, "run %d", run)
-		require.Zero(t, st.Dropped+st.Malformed+st.Failed, "run %d: %+v", run, st)
-		require.Zero(t, r.Stats().Dropped)
+		t.Run("run"+strconv.Itoa(run), func(t *testing.T) {
+			c := zmqtest.NewContext(t)
+			sv, ep := startServer(t, c, "tcp://127.0.0.1:*", upper, WithMaxInFlight(64))
+			r := newRequester(t, c, ep, WithMaxInFlight(1000))
+			ctx := zmqtest.Ctx(t, 120*time.Second)
+			requestAll(ctx, t, r, "req", n)
+			st := sv.Stats()
+			require.Equal(t, uint64(n), st.Served)
+			require.Zero(t, st.Dropped+st.Malformed+st.Failed, "%+v", st)
+			require.Zero(t, r.Stats().Dropped)
+		})
 	}
 }
 
 // TestServerMixedClients: 8 Requesters, 4 pyzmq REQ clients, a pyzmq DEALER speaking
 // REQ's envelope and a pebbe REQ client at once on one Server: every reply reaches its
-// own request.
+// own request. ZMQASYNC_SOAK runs it 20 times with 100k requests each.
 func TestServerMixedClients(t *testing.T) {
+	runs, total := soakRuns()
+	perRequester, perPy := 2000, 300
+	if total > 20_000 {
+		perRequester, perPy = 12_000, 1000 // 8×12k + 4×1k = 100k per run
+	}
+	for run := range runs {
+		t.Run("run"+strconv.Itoa(run), func(t *testing.T) { mixedClients(t, perRequester, perPy) })
+	}
+}
+
+func mixedClients(t *testing.T, perRequester, perPy int) {
 	c := zmqtest.NewContext(t)
 	sv, ep := startServer(t, c, "tcp://127.0.0.1:*", upper)
-	ctx := zmqtest.Ctx(t, 120*time.Second)
+	ctx := zmqtest.Ctx(t, 300*time.Second)
 	py := zmqtest.Python(t)
 
 	var wg sync.WaitGroup
@@ -120,22 +133,22 @@ func TestServerMixedClients(t *testing.T) {
 			kind = "dealer"
 		}
 		wg.Go(func() {
-			out, err := exec.CommandContext(ctx, py, "testdata/req_client.py", ep, kind, "300").CombinedOutput()
+			out, err := exec.CommandContext(ctx, py, "testdata/req_client.py", ep, kind, strconv.Itoa(perPy)).CombinedOutput()
 			pyOut[i], pyErr[i] = string(out), err
 		})
 	}
 	wg.Go(func() { pebbeREQ(t, ep, 300) })
 	for i := range 8 {
 		r := newRequester(t, c, ep, WithMaxInFlight(64))
-		wg.Go(func() { requestAll(ctx, t, r, "go"+strconv.Itoa(i), 2000) })
+		wg.Go(func() { requestAll(ctx, t, r, "go"+strconv.Itoa(i), perRequester) })
 	}
 	wg.Wait()
 	for i := range 5 {
 		require.NoError(t, pyErr[i], pyOut[i])
-		require.Contains(t, pyOut[i], "ok 300")
+		require.Contains(t, pyOut[i], "ok "+strconv.Itoa(perPy))
 	}
 	st := sv.Stats()
-	require.Equal(t, uint64(8*2000+5*300+300), st.Served)
+	require.Equal(t, uint64(8*perRequester+5*perPy+300), st.Served)
 	require.Equal(t, uint64(4), st.Failed, "one failing request per pyzmq REQ client")
 	require.Zero(t, st.Dropped+st.Malformed)
 }
