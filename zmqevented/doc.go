@@ -58,8 +58,8 @@
 //
 // # Peers and liveness
 //
-// A socket's monitor (Socket.Monitor) tells of its connections; PeerEvents keeps the
-// events about peers (PeerEventMask) and WaitConnected waits for the first connection.
+// A socket's monitor (Socket.Monitor) tells of its connections: with PeerEventMask, of
+// peers coming and going; WaitConnected waits for the first connection.
 // The monitor sees connections made after it started only. TCP notices a peer that
 // vanished (a cable pulled, a host down) only after minutes; ZMTP heartbeats
 // (WithHeartbeatInterval, WithHeartbeatTimeout, WithHeartbeatTTL) drop such a

@@ -10,24 +10,18 @@ import (
 // connection made (EVENT_CONNECTED, EVENT_ACCEPTED), its ZMTP handshake done or failed
 // (EVENT_HANDSHAKE_SUCCEEDED, EVENT_HANDSHAKE_FAILED_*), and a connection lost
 // (EVENT_DISCONNECTED, also when heartbeats time out: see WithHeartbeatInterval).
+// Monitor(ctx, PeerEventMask, n) is the stream of them, zmqstream.Monitor its rxgo form.
 const PeerEventMask = zmq4.EVENT_CONNECTED | zmq4.EVENT_ACCEPTED | zmq4.EVENT_DISCONNECTED |
 	zmq4.EVENT_HANDSHAKE_SUCCEEDED | zmq4.EVENT_HANDSHAKE_FAILED_NO_DETAIL |
 	zmq4.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq4.EVENT_HANDSHAKE_FAILED_AUTH
 
-// PeerEvents subscribes to the socket's PeerEventMask events from now on: it is
-// Monitor(ctx, PeerEventMask, buffer), whose channel (C) may be ranged over until the
-// subscription ends. Events carry the endpoint they concern. Errors as for Monitor.
-func (s *Socket) PeerEvents(ctx context.Context, buffer int) (*Monitor, error) {
-	return s.Monitor(ctx, PeerEventMask, buffer)
-}
-
 // WaitConnected blocks until the socket has a connection up, as Monitor.Peers counts
 // them (ACCEPTED or CONNECTED and not yet DISCONNECTED), and returns nil at once if it
 // has one already. It counts connections, not handshakes: the ZMTP handshake follows
-// (PeerEvents tells whether it succeeds; if it fails the connection is dropped).
+// (Monitor with PeerEventMask tells whether it succeeds; if it fails the connection is dropped).
 //
 // The socket's monitor counts connections only from its start, which the first
-// Monitor, PeerEvents or WaitConnected call makes: start it before Bind and Connect,
+// Monitor or WaitConnected call makes: start it before Bind and Connect,
 // or a connection made earlier is not seen until it is made again. inproc, pgm, epgm
 // and norm report no connections, so WaitConnected waits for ctx on them. It returns
 // context.Cause(ctx) when ctx is done first, ErrClosed when the socket is or gets

@@ -22,7 +22,7 @@ func ExampleSocket_WaitConnected() {
 	dealer, _ := zctx.NewSocket(zmq4.DEALER,
 		zmqevented.WithHeartbeatInterval(time.Second), // a silent peer is dropped after 1 s
 		zmqevented.WithReconnectInterval(50*time.Millisecond))
-	peers, _ := dealer.PeerEvents(context.Background(), 16)
+	peers, _ := dealer.Monitor(context.Background(), zmqevented.PeerEventMask, 16)
 	defer peers.Close()
 	_ = dealer.Connect(endpoint)
 

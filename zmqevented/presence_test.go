@@ -33,7 +33,7 @@ func TestWaitConnected(t *testing.T) {
 	ctx := zmqtest.Ctx(t, 20*time.Second)
 	dealer, err := c.NewSocket(zmq4.DEALER)
 	require.NoError(t, err)
-	events, err := dealer.PeerEvents(ctx, 16) // starts the monitor before Connect
+	events, err := dealer.Monitor(ctx, zmqevented.PeerEventMask, 16) // starts the monitor before Connect
 	require.NoError(t, err)
 
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -88,7 +88,7 @@ func TestPeerEventsHandshakeFailed(t *testing.T) {
 		return s.SetPlainUsername("user")
 	}))
 	require.NoError(t, err)
-	events, err := dealer.PeerEvents(ctx, 16)
+	events, err := dealer.Monitor(ctx, zmqevented.PeerEventMask, 16)
 	require.NoError(t, err)
 	require.NoError(t, dealer.Connect(ep))
 
@@ -130,7 +130,7 @@ func TestPeerEventsHeartbeat(t *testing.T) {
 		if errs[1] != nil {
 			return
 		}
-		events, errs[1] = dealer.PeerEvents(ctx, 64)
+		events, errs[1] = dealer.Monitor(ctx, zmqevented.PeerEventMask, 64)
 		if errs[1] == nil {
 			errs[2] = dealer.Connect(ep)
 		}

@@ -291,7 +291,7 @@ func ExampleValues() {
 
 // Peers as an rxgo Observable: a DEALER's peer events, the other monitor events left
 // out.
-func ExamplePeers() {
+func ExampleMonitor_peers() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	zctx := must(zmqevented.NewContext(zmqevented.WithLinger(0)))
@@ -301,7 +301,7 @@ func ExamplePeers() {
 	endpoint := must(router.LastEndpoint())
 	dealer := must(zctx.NewSocket(zmq4.DEALER))
 
-	peers := must(zmqstream.Peers(ctx, dealer)) // ends with ctx
+	peers := must(zmqstream.Monitor(ctx, dealer, zmqevented.PeerEventMask)) // ends with ctx
 	check(dealer.Connect(endpoint))
 	for ev, err := range zmqstream.Values[zmqevented.MonitorEvent](context.Background(), peers.Observable()) {
 		check(err)

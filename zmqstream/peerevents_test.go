@@ -26,7 +26,7 @@ func TestPeersObservable(t *testing.T) {
 
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	peers, err := zmqstream.Peers(pctx, dealer)
+	peers, err := zmqstream.Monitor(pctx, dealer, zmqevented.PeerEventMask)
 	require.NoError(t, err)
 	require.NoError(t, dealer.Connect(ep))
 
