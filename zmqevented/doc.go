@@ -38,6 +38,11 @@
 // runs a function with exclusive access to the underlying zmq4.Socket and must not call
 // back into the Socket.
 //
+// A socket has one monitor and one owner of its messages at most. Monitor subscribes
+// to the one libzmq monitor, which fans its events out to any number of subscribers.
+// Claim gives one owner (a reqrep.Requester or Server) the socket's sends and
+// receives: anyone else's fail with ErrClaimed instead of stealing its messages.
+//
 // Cancellation never loses a message: a call cancelled by its context has taken nothing
 // from libzmq (a cancelled Recv leaves the message for the next Recv; a cancelled Send
 // sent nothing, and a Send that returned nil sent the whole message; a cancelled
