@@ -15,7 +15,7 @@ import (
 // A suite runs its layers side by side per transport and size, named
 // transport/size/layer, the raw pebbe twin first:
 //
-//	BenchmarkPushPull/<transport>/<size>/{raw,raw-msg,zmqevented}   PUSH → PULL, 16 B … 64 KiB
+//	BenchmarkPushPull/<transport>/<size>/{raw,raw-msg,zmqevented,zmqevented-recvmany}   PUSH → PULL, 16 B … 64 KiB
 //	BenchmarkReqRep/<transport>/<size>/{raw,raw-msg,zmqevented}     REQ/REP round trips, 16 B and 4 KiB
 //
 // and the layer suites (sink_bench_test.go, stream_bench_test.go,
@@ -33,14 +33,16 @@ var (
 
 // BenchmarkPushPull measures PUSH → PULL throughput over inproc and tcp at 16 B, 256 B,
 // 4 KiB and 64 KiB: raw pebbe (raw: RecvBytes, one frame per call, the baseline;
-// raw-msg: RecvMessageBytes, the whole-message receive zmqevented also does) and
-// zmqevented on both ends. ns/op is per message; MB/s from b.SetBytes; allocs/op counts
-// sender and receiver.
+// raw-msg: RecvMessageBytes, the whole-message receive zmqevented also does),
+// zmqevented on both ends, and zmqevented's RecvMany in batches of 64 from the raw
+// sender (zmqevented-recvmany, zmqbench's row of that key). ns/op is per message; MB/s
+// from b.SetBytes; allocs/op counts sender and receiver.
 func BenchmarkPushPull(b *testing.B) {
 	runLayers(b, map[string]rigs.Func{
-		"raw":        rigs.RawThroughput,
-		"raw-msg":    rigs.RawMessageThroughput,
-		"zmqevented": rigs.EventedThroughput,
+		"raw":                 rigs.RawThroughput,
+		"raw-msg":             rigs.RawMessageThroughput,
+		"zmqevented":          rigs.EventedThroughput,
+		"zmqevented-recvmany": rigs.EventedRecvMany,
 	}, benchTransports, benchSizes)
 }
 

@@ -11,6 +11,7 @@ import (
 //
 //	BenchmarkRequester/tcp/inflight=64   Requester, 64 requests in flight (zmqbench's zmqfuture-requester)
 //	BenchmarkRequester/tcp/inflight=1    the same, one request at a time (latency)
+//	BenchmarkRequester/tcp/server/inflight=64  the same Requester against a reqrep.Server (zmqfuture-server)
 //	BenchmarkRequester/tcp/raw-REQ-REP   raw pebbe REQ → REP, sequential round trips
 //	BenchmarkRecvFuture/inproc/16B/raw         raw pebbe PULL RecvBytes loop
 //	BenchmarkRecvFuture/inproc/16B/future      reqrep.Recv(ctx, pull).Await(ctx) per message (zmqfuture-recv)
@@ -19,7 +20,8 @@ import (
 // One iteration is one request (or one message). The Requester keeps its window
 // full: each iteration tops it up and awaits the oldest request; the ones still in
 // flight when the loop ends are awaited untimed. The server is the raw baseline's REP
-// echo. The request body is 16 B; req/s is b.N over the timed loop.
+// echo, or (server/…) a reqrep.Server with default options echoing the body. The
+// request body is 16 B; req/s is b.N over the timed loop.
 
 const reqBenchBody = 16
 
@@ -31,6 +33,7 @@ func BenchmarkRequester(b *testing.B) {
 	}{
 		{"tcp/inflight=64", rigs.Spec{Size: reqBenchBody, InFlight: 64}, rigs.Requester},
 		{"tcp/inflight=1", rigs.Spec{Size: reqBenchBody, InFlight: 1}, rigs.Requester},
+		{"tcp/server/inflight=64", rigs.Spec{Size: reqBenchBody, InFlight: 64}, rigs.ServerRequests},
 		{"tcp/raw-REQ-REP", rigs.Spec{Size: reqBenchBody}, rigs.RawReqRep},
 	} {
 		b.Run(c.name, func(b *testing.B) {

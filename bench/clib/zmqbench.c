@@ -1,8 +1,9 @@
 /*
- * zmqbench-c: the C row of zmqasync's benchmark suite (bench/cmd/zmqbench), libzmq
- * with no Go on the path: a reference, not an upper bound. It runs the same loops as
- * the Go rows, both ends in this one process with one libzmq I/O thread (the default
- * context), and prints one JSON object on stdout.
+ * zmqbench-c: the C rows of zmqasync's benchmark suite (bench/cmd/zmqbench), libzmq
+ * with no Go on the path: a reference, not an upper bound. thr and lat run the same
+ * loops as the Go rows, both ends in this one process with one libzmq I/O thread (the
+ * default context), and print one JSON object on stdout; recv and send are the two
+ * processes of the two-process throughput row.
  *
  *   zmqbench-c thr ENDPOINT SIZE COUNT
  *       PUSH -> PULL throughput. The main thread binds a PULL socket to ENDPOINT
@@ -17,10 +18,22 @@
  *       trip, then COUNT timed ones (zmq_send, zmq_msg_recv), each timed with
  *       CLOCK_MONOTONIC. Reports the total and the p50, p99 and p99.9 round trip.
  *
+ *   zmqbench-c recv ENDPOINT SIZE COUNT
+ *   zmqbench-c send ENDPOINT SIZE COUNT
+ *       PUSH -> PULL throughput across two processes, as libzmq's local_thr and
+ *       remote_thr measure it. recv binds a PULL socket to ENDPOINT, prints the
+ *       endpoint it resolved to on a line of its own ("endpoint tcp://127.0.0.1:5555")
+ *       and waits; send connects a PUSH socket to that endpoint and sends 1 + COUNT
+ *       messages of SIZE bytes with zmq_send, then closes it and terminates its
+ *       context, which waits until libzmq has passed every message on (linger left
+ *       at libzmq's default, as remote_thr does). recv receives the first (warm-up)
+ *       message, times the receipt of the other COUNT with zmq_msg_recv and prints
+ *       its report; send prints nothing. One libzmq I/O thread in each process.
+ *
  * elapsed_ns covers only the timed loop; cpu_user_ns and cpu_sys_ns are the
  * getrusage(RUSAGE_SELF) deltas around that loop (both threads and libzmq's I/O
- * thread). Every socket has ZMQ_LINGER 0. Exit status 0 on success, 1 with a message
- * on stderr otherwise.
+ * thread; in recv, the receiving process's alone). Every socket but send's has
+ * ZMQ_LINGER 0. Exit status 0 on success, 1 with a message on stderr otherwise.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -166,6 +179,53 @@ static int thr(struct peer *p)
 	return 0;
 }
 
+/* recv_two is the receiving process of the two-process throughput loop. */
+static int recv_two(struct peer *p)
+{
+	void *pull = new_socket(p->ctx, ZMQ_PULL);
+	zmq_msg_t msg;
+	struct usage a, b;
+
+	bind_last(pull, p->endpoint, p->endpoint, sizeof p->endpoint);
+	printf("endpoint %s\n", p->endpoint);
+	fflush(stdout);
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, pull, 0) < 0) /* warm-up: the connection is up */
+		die("zmq_msg_recv");
+	a = usage_now();
+	for (long i = 0; i < p->count; i++)
+		if (zmq_msg_recv(&msg, pull, 0) < 0)
+			die("zmq_msg_recv");
+	b = usage_now();
+	zmq_msg_close(&msg);
+	zmq_close(pull);
+	print_common("recv", p, a, b);
+	printf("}\n");
+	return 0;
+}
+
+/* send_two is the sending process of the two-process throughput loop. */
+static int send_two(struct peer *p)
+{
+	void *push = zmq_socket(p->ctx, ZMQ_PUSH);
+	char *buf = calloc(p->size ? p->size : 1, 1);
+
+	if (!push)
+		die("zmq_socket");
+	if (!buf) {
+		fprintf(stderr, "zmqbench-c: out of memory\n");
+		return 1;
+	}
+	if (zmq_connect(push, p->endpoint) != 0)
+		die("zmq_connect");
+	for (long i = 0; i <= p->count; i++)
+		if (zmq_send(push, buf, p->size, 0) < 0)
+			die("zmq_send");
+	free(buf);
+	zmq_close(push); /* default linger: zmq_ctx_term waits until all is passed on */
+	return 0;
+}
+
 static int cmp_i64(const void *x, const void *y)
 {
 	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
@@ -234,7 +294,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: zmqbench-c thr|lat ENDPOINT SIZE COUNT\n");
+		fprintf(stderr, "usage: zmqbench-c thr|lat|recv|send ENDPOINT SIZE COUNT\n");
 		return 2;
 	}
 	memset(&p, 0, sizeof p);
@@ -252,8 +312,12 @@ int main(int argc, char **argv)
 		rc = thr(&p);
 	} else if (strcmp(argv[1], "lat") == 0) {
 		rc = lat(&p);
+	} else if (strcmp(argv[1], "recv") == 0) {
+		rc = recv_two(&p);
+	} else if (strcmp(argv[1], "send") == 0) {
+		rc = send_two(&p);
 	} else {
-		fprintf(stderr, "zmqbench-c: unknown mode %s (want thr or lat)\n", argv[1]);
+		fprintf(stderr, "zmqbench-c: unknown mode %s (want thr, lat, recv or send)\n", argv[1]);
 		rc = 2;
 	}
 	zmq_ctx_term(p.ctx);

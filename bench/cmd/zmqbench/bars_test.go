@@ -68,7 +68,7 @@ func TestQuickRunJudgesNoBar(t *testing.T) {
 			require.Nil(t, l.Held, "%s %s", br.ID, l.Scenario)
 		}
 	}
-	ev := barByID(t, res, "evented-throughput")
+	ev := barByID(t, res, "evented-throughput-16b")
 	require.Equal(t, verdictIndicative, ev.Verdict)
 
 	var text bytes.Buffer
@@ -95,7 +95,7 @@ func TestQuickRunJudgesNoBar(t *testing.T) {
 // A full run still judges its bars.
 func TestFullRunJudgesBars(t *testing.T) {
 	res := fakeResults(false)
-	ev := barByID(t, res, "evented-throughput")
+	ev := barByID(t, res, "evented-throughput-16b")
 	require.Equal(t, verdictNotHeld, ev.Verdict)
 	vs := barByID(t, res, "evented-vs-gozmq")
 	require.Equal(t, verdictNotHeld, vs.Verdict, "2.5× is below the 10× bar")
@@ -115,4 +115,33 @@ func barByID(t *testing.T, res *Results, id string) BarResult {
 	}
 	t.Fatalf("no bar %q", id)
 	return BarResult{}
+}
+
+// The CPU bar compares CPU time per message, lower being better.
+func TestCPUBar(t *testing.T) {
+	sc := throughputScenario("tcp", 16)
+	sr := fakeScenario(sc, []string{keyEvented}, map[string][]float64{keyRaw: {1e6, 1e6}, keyEvented: {1e6, 1e6}})
+	for _, rr := range sr.Rows {
+		per := int64(2000) // ns of CPU per message
+		if rr.Key == keyEvented {
+			per = 1500
+		}
+		for i := range rr.Reps {
+			rr.Reps[i].UserNS = per * int64(rr.Reps[i].Count)
+		}
+	}
+	res := &Results{Reps: 2, Scenarios: []*ScenarioResult{sr}}
+	res.Bars = evalBars(res, false)
+	cpu := barByID(t, res, "evented-cpu")
+	var line *BarLine
+	for i, l := range cpu.Lines {
+		if l.Scenario == sc.Name {
+			line = &cpu.Lines[i]
+		}
+	}
+	require.NotNil(t, line)
+	require.True(t, line.Measured)
+	require.InDelta(t, 0.75, line.Ratio.Median, 1e-9)
+	require.True(t, *line.Held, "0.75× the baseline's CPU per message is within ≤ 1×")
+	require.Len(t, cpu.Lines, len(transports), "16 B on every transport")
 }

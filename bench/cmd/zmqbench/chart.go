@@ -178,14 +178,14 @@ func chartPanel(res *Results, transport string, keys []string, colors []color.Co
 	}
 	p.NominalX(names...)
 	width := min(14*vg.Points(1), vg.Points(84)/vg.Length(max(len(keys), 1)))
-	// The axis is scaled to the Go rows; the C row (often several times raw) is cut at
-	// the top with its value written there.
+	// The axis is scaled to the Go rows; the C rows (often several times raw) are cut at
+	// the top with their value written there.
 	top, drawn := 1.3, false
 	for _, k := range keys {
 		for _, sr := range scs {
 			if rr := sr.Row(k); rr != nil && rr.Ratio != nil {
 				drawn = true
-				if k != keyC {
+				if k != keyC && k != keyCTwo {
 					top = math.Max(top, 1.1*rr.Ratio.Max)
 				}
 			}

@@ -66,9 +66,7 @@ func runPeer(ctx context.Context, argv []string, mode string, sp Spec) (Sample, 
 	ctx, cancel := context.WithTimeout(ctx, childTimeout)
 	defer cancel()
 	args := append(append([]string(nil), argv[1:]...), mode, sp.Endpoint, strconv.Itoa(sp.Size), strconv.Itoa(sp.Count))
-	cmd := exec.CommandContext(ctx, argv[0], args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.WaitDelay = 2 * time.Second
+	cmd := childCommand(ctx, argv[0], args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
@@ -79,9 +77,40 @@ func runPeer(ctx context.Context, argv []string, mode string, sp Spec) (Sample, 
 		}
 		return Sample{}, fmt.Errorf("%s %s: %w: %s", name, mode, err, lastLine(stderr.String()))
 	}
+	s, err := peerSample(name, mode, stdout.Bytes(), sp)
+	if err != nil {
+		return Sample{}, err
+	}
+	s.ChildCPU = processCPU(cmd.ProcessState)
+	return s, nil
+}
+
+// childCommand is the command of a child row's process: killed when ctx is done and
+// (Pdeathsig) if this process dies.
+func childCommand(ctx context.Context, path string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
+}
+
+// processCPU is the user and system CPU a child process used, start-up included.
+func processCPU(ps *os.ProcessState) time.Duration {
+	if ps == nil {
+		return 0
+	}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return 0
+}
+
+// peerSample turns the JSON report a child printed (out) into a Sample, checking that
+// it covers the sp.Count messages asked for; name and mode are for errors.
+func peerSample(name, mode string, out []byte, sp Spec) (Sample, error) {
 	var rep peerReport
-	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &rep); err != nil {
-		return Sample{}, fmt.Errorf("%s %s: bad report %q: %w", name, mode, lastLine(stdout.String()), err)
+	if err := json.Unmarshal(bytes.TrimSpace(out), &rep); err != nil {
+		return Sample{}, fmt.Errorf("%s %s: bad report %q: %w", name, mode, lastLine(string(out)), err)
 	}
 	if rep.Count != sp.Count || rep.ElapsedNS <= 0 {
 		return Sample{}, fmt.Errorf("%s %s: report for %d messages in %d ns, asked for %d", name, mode, rep.Count, rep.ElapsedNS, sp.Count)
@@ -96,9 +125,6 @@ func runPeer(ctx context.Context, argv []string, mode string, sp Spec) (Sample, 
 		P99:     time.Duration(rep.P99NS),
 		P999:    time.Duration(rep.P999NS),
 		Peer:    map[string]string{},
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s.ChildCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	for k, v := range map[string]string{"libzmq": rep.Libzmq, "pyzmq": rep.PyZMQ, "python": rep.Python} {
 		if v != "" {

@@ -217,7 +217,7 @@ func writeOutputs(dir string, res *Results) error {
 // method says how the numbers were taken; it heads latest.md and is in latest.json.
 func method(pl plan) []string {
 	return []string{
-		"One Go process drives each scenario; the C and pyzmq rows are child processes doing both ends of their own loop.",
+		"One Go process drives each scenario; the C and pyzmq rows are child processes doing both ends of their own loop, except the two-process C row (a receiving and a sending child process, as libzmq's local_thr and remote_thr; tcp and ipc only).",
 		fmt.Sprintf("Each row is calibrated first (discarded warm-up runs sizing the message count so a run takes about %v), then %d repetitions run every row once, alternating with the baseline: B X1 B X2 … B, the rows in reverse order every other repetition.", pl.Target, pl.Reps),
 		"Each repetition sets up fresh sockets, sends one untimed warm-up message (or round trip), then times the rest at the receiver (or the REQ side).",
 		"Ratios are paired: a row's run over the geometric mean of the baseline runs right before and after it. The figure quoted is the median of those ratios over the repetitions, with min–max; ratios between two non-baseline rows pair their runs of the same repetition.",

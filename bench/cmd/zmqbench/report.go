@@ -94,7 +94,7 @@ func cNote(res *Results) string {
 		for _, rr := range sr.Rows {
 			r := 1.0 // the baseline
 			switch {
-			case rr.Key == keyC || rr.Key == keyPyZMQ || rr.Status != statusOK:
+			case rr.Key == keyC || rr.Key == keyCTwo || rr.Key == keyPyZMQ || rr.Status != statusOK:
 				continue
 			case rr.Key != sr.Baseline && rr.Ratio == nil:
 				continue

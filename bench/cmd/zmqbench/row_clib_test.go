@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,4 +40,25 @@ func TestCNote(t *testing.T) {
 	require.Contains(t, text.String(), "C libzmq, one process")
 
 	require.Empty(t, cNote(&Results{}), "no C row, no note")
+}
+
+// The two-process C row is marked n/a over inproc and runs both processes over ipc,
+// reporting the receiver's timed loop and both processes' CPU.
+func TestCTwoProcesses(t *testing.T) {
+	r := cTwoRow{}
+	require.Equal(t, "c-2proc", r.Key())
+	require.Contains(t, r.Name(), "two processes")
+	require.NotEmpty(t, r.Skip(KindThroughput, Spec{Transport: "inproc"}))
+	require.Empty(t, r.Skip(KindThroughput, Spec{Transport: "ipc"}))
+	if err := r.Available(t.Context()); err != nil {
+		t.Skipf("the C program cannot be built here: %v", err)
+	}
+	sp := Spec{Transport: "ipc"}
+	sp.Endpoint, sp.Size, sp.Count = "ipc://"+filepath.Join(t.TempDir(), "c2.ipc"), 16, 2000
+	s, err := r.Throughput(t.Context(), sp)
+	require.NoError(t, err)
+	require.Equal(t, 2000, s.Count)
+	require.Positive(t, s.Elapsed)
+	require.GreaterOrEqual(t, s.ChildCPU, s.UserCPU+s.SysCPU)
+	require.NotEmpty(t, s.Peer["libzmq"])
 }

@@ -10,7 +10,8 @@ import (
 // loop and keep the other (see package rigs): the receiving rows (here and in
 // row_zmqstream.go) receive from rawRow's sender, the sending rows (row_zmqsink.go) send
 // to rawRow's receiver, and the Requester talks to rawRow's REP echo server. So a ratio
-// to raw pebbe is the cost of the one layer under test.
+// to raw pebbe is the cost of the one layer under test. The Server row layers both
+// ends: a Requester against a reqrep.Server.
 
 // futureRecvRow receives each message through a reqrep.Recv future.
 type futureRecvRow struct{}
@@ -18,9 +19,14 @@ type futureRecvRow struct{}
 // requesterRow is reqrep.Requester with spec.InFlight requests outstanding.
 type requesterRow struct{}
 
+// serverRow is reqrep.Server, the server half of the layer, answering a Requester
+// with spec.InFlight requests outstanding.
+type serverRow struct{}
+
 func init() {
 	register(futureRecvRow{})
 	register(requesterRow{})
+	register(serverRow{})
 }
 
 func (futureRecvRow) Key() string  { return keyFutureRecv }
@@ -51,4 +57,19 @@ func (requesterRow) About() string {
 // Rate: a Requester with sp.InFlight requests outstanding against a raw REP echo goroutine.
 func (requesterRow) Rate(ctx context.Context, sp Spec) (Sample, error) {
 	return measure(ctx, sp, false, rigs.Requester)
+}
+
+func (serverRow) Key() string  { return keyServer }
+func (serverRow) Name() string { return "reqrep.Server + Requester" }
+func (serverRow) About() string {
+	return "Both halves of the layer, in one zmqevented.Context with linger 0: a reqrep.NewServer on a ROUTER, " +
+		"default options (ROUTER_MANDATORY, up to reqrep.DefaultMaxInFlight handlers at once), whose handler " +
+		"echoes each request's body, serving on a goroutine; and the Requester row's client, reqrep.NewRequester " +
+		"on a DEALER connected to it keeping spec.InFlight (64) requests of spec.Size (16) bytes outstanding, " +
+		"timed as in that row. Rate only; the ratio is to raw REQ/REP sequential round trips."
+}
+
+// Rate: a Requester with sp.InFlight requests outstanding against a reqrep.Server.
+func (serverRow) Rate(ctx context.Context, sp Spec) (Sample, error) {
+	return measure(ctx, sp, false, rigs.ServerRequests)
 }

@@ -36,8 +36,9 @@ func (r sinkRow) Name() string {
 
 func (r sinkRow) About() string {
 	const common = "The raw baseline's receiver (the timing goroutine calling pebbe RecvBytes(0), blocking, on " +
-		"the bound PULL) and a zmqsink.New(push, zmqsink.WithCloseSocket(true)) Sink, otherwise default options " +
-		"(64 slots), on the PUSH handed to zmqevented (zmqevented.Wrap, same pebbe context); "
+		"the bound PULL) and a zmqsink.New(push) Sink, default options (64 slots; its writer hands libzmq each " +
+		"batch with SendMany, one cgo crossing per batch), on the PUSH handed to zmqevented (zmqevented.Wrap, " +
+		"same pebbe context); "
 	const tail = "the sender then calls Flush. Timed at the receiver, exactly as raw: the same loop, only the " +
 		"sending end differs. 16 B and 4 KiB."
 	if r.forward {
@@ -46,7 +47,7 @@ func (r sinkRow) About() string {
 			"selecting on its ctx; " + tail
 	}
 	return common + "a goroutine calls sink.Send(ctx, b) for spec.Count+1 messages (libzmq takes the message " +
-		"inline while nothing is queued, else the Sink's writer goroutine sends it); " + tail
+		"inline while nothing is queued, else the Sink's writer goroutine sends it with the rest of its batch); " + tail
 }
 
 // Supports keeps the Sink rows to the sizes their bars name, on every transport.

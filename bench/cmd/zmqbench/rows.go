@@ -53,17 +53,21 @@ import (
 
 // Row keys. The bars (bars.go) refer to rows by these keys.
 const (
-	keyRaw        = "raw"        // raw pebbe/zmq4, RecvBytes: the baseline
-	keyRawMessage = "raw-msg"    // raw pebbe/zmq4, RecvMessageBytes
-	keyEvented    = "zmqevented" // zmqevented Send/Recv
-	keyGoZMQ      = "gozmq"      // github.com/go-zeromq/zmq4, pure Go
-	keyPyZMQ      = "pyzmq"      // pyzmq zmq.asyncio, child process
-	keyC          = "c"          // C against libzmq, child process
+	keyRaw        = "raw"                 // raw pebbe/zmq4, RecvBytes: the baseline
+	keyRawMessage = "raw-msg"             // raw pebbe/zmq4, RecvMessageBytes
+	keyEvented    = "zmqevented"          // zmqevented Send/Recv
+	keyGoZMQ      = "gozmq"               // github.com/go-zeromq/zmq4, pure Go
+	keyPyZMQ      = "pyzmq"               // pyzmq zmq.asyncio, child process
+	keyC          = "c"                   // C against libzmq, child process
+	keyCTwo       = "c-2proc"             // C against libzmq, sender and receiver child processes (row_clib_two.go)
+	keyRecvMany   = "zmqevented-recvmany" // zmqevented RecvMany, batches of 64 (row_recvmany.go)
 
 	keyFutureRecv       = "zmqfuture-recv"       // reqrep.Recv futures (row_zmqfuture.go)
 	keyRequester        = "zmqfuture-requester"  // reqrep.Requester, 64 in flight (row_zmqfuture.go)
 	keyStreamC          = "zmqstream-c"          // zmqstream Stream.C() (row_zmqstream.go)
 	keyStreamObservable = "zmqstream-observable" // zmqstream Stream.Observable() (row_zmqstream.go)
+	keyStreamAll        = "zmqstream-all"        // zmqstream Stream.All(ctx) (row_zmqstream.go)
+	keyServer           = "zmqfuture-server"     // reqrep.Server against a Requester, 64 in flight (row_zmqfuture.go)
 	keySinkSend         = "zmqsink-send"         // zmqsink Sink.Send (row_zmqsink.go)
 	keySinkForward      = "zmqsink-forward"      // zmqsink Forward from an Observable (row_zmqsink.go)
 	keyPipeline         = "zmqsink-pipeline"     // Observable → Sink → PUSH/PULL → Stream → Observable (row_zmqsink.go)
@@ -204,9 +208,10 @@ func register(r Row) {
 
 // rowOrder is the order rows appear in tables; rows not listed come after, by key.
 var rowOrder = []string{
-	keyRaw, keyRawMessage, keyEvented,
-	keyFutureRecv, keyRequester, keyStreamC, keyStreamObservable, keySinkSend, keySinkForward, keyPipeline,
-	keyGoZMQ, keyPyZMQ, keyC,
+	keyRaw, keyRawMessage, keyEvented, keyRecvMany,
+	keyFutureRecv, keyRequester, keyServer, keyStreamC, keyStreamObservable, keyStreamAll,
+	keySinkSend, keySinkForward, keyPipeline,
+	keyGoZMQ, keyPyZMQ, keyC, keyCTwo,
 }
 
 // sortedRows returns the registered rows in table order.

@@ -326,6 +326,7 @@ type metric int
 const (
 	metricRate metric = iota // per second: higher is better
 	metricP50                // median round trip: lower is better
+	metricCPU                // CPU time (user + system) per message: lower is better
 )
 
 func metricFor(k Kind) metric {
@@ -336,8 +337,14 @@ func metricFor(k Kind) metric {
 }
 
 func (m metric) of(r RepRecord) float64 {
-	if m == metricP50 {
+	switch m {
+	case metricP50:
 		return float64(r.P50NS)
+	case metricCPU:
+		if r.Count <= 0 {
+			return 0
+		}
+		return float64(r.UserNS+r.SysNS) / float64(r.Count)
 	}
 	return r.PerSecond
 }

@@ -18,10 +18,11 @@
 //
 // A layered loop changes one end of the raw baseline's loop (RawThroughput, RawReqRep)
 // and keeps the other exactly as the baseline runs it, so that its ratio to raw is the
-// cost of that one layer: the receiving layers (FutureRecv, EventedRecv, the Stream
-// loops) receive from the baseline's raw sender, the sending layers (SinkSend,
-// SinkForward) send to its raw receiver and the Requester talks to its raw REP echo.
-// EventedThroughput, EventedReqRep and Pipeline layer both ends.
+// cost of that one layer: the receiving layers (FutureRecv, EventedRecv,
+// EventedRecvMany, the Stream loops) receive from the baseline's raw sender, the
+// sending layers (SinkSend, SinkForward) send to its raw receiver and the Requester
+// talks to its raw REP echo. EventedThroughput, EventedReqRep, ServerRequests (a
+// Requester against a reqrep.Server) and Pipeline layer both ends.
 //
 // # Lifecycle
 //

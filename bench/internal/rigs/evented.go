@@ -33,6 +33,44 @@ func EventedRecv(ctx context.Context, l Looper, sp Spec) error {
 	return e.stop(wrapErr("zmqevented recv", evRecvLoop(e.Ctx, l, pull)), pull.Close)
 }
 
+// RecvManyBatch is the limit EventedRecvMany passes to RecvMany: the most messages one
+// call (one cgo crossing) takes.
+const RecvManyBatch = 64
+
+// EventedRecvMany is zmqevented's RecvMany(ctx, dst, RecvManyBatch) on the receiving
+// end of the raw baseline's loop (RawThroughput's sender, the PULL handed to
+// zmqevented.Wrap): each call takes what libzmq has queued, up to the batch, into a
+// dst reused from call to call, and each l.Loop() consumes one message of the batch,
+// calling RecvMany again once the batch is used up. With sp.Count set the sender sends
+// exactly the messages counted, so the loop never takes one beyond them.
+func EventedRecvMany(ctx context.Context, l Looper, sp Spec) error {
+	e, pull, err := newPushRig(ctx, sp)
+	if err != nil {
+		return err
+	}
+	return e.stop(wrapErr("zmqevented recvmany", evRecvManyLoop(e.Ctx, l, pull)), pull.Close)
+}
+
+// evRecvManyLoop is EventedRecvMany's timed receiver: one untimed RecvMany of the
+// warm-up message alone, then one message of the current batch per l.Loop().
+func evRecvManyLoop(ctx context.Context, l Looper, pull *zmqevented.Socket) error {
+	batch, err := pull.RecvMany(ctx, make([][][]byte, 0, RecvManyBatch), 1) // warm-up: the connection is up
+	if err != nil {
+		return err
+	}
+	next := len(batch)
+	for l.Loop() {
+		if next == len(batch) {
+			if batch, err = pull.RecvMany(ctx, batch[:0], RecvManyBatch); err != nil {
+				return err
+			}
+			next = 0
+		}
+		next++
+	}
+	return nil
+}
+
 // evRecvLoop is the timed receiver of the zmqevented loops: one untimed Recv(ctx),
 // then one per l.Loop().
 func evRecvLoop(ctx context.Context, l Looper, pull *zmqevented.Socket) error {

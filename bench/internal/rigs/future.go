@@ -59,6 +59,46 @@ func Requester(ctx context.Context, l Looper, sp Spec) error {
 	return e.stop(err, r.Close) // r.Close fails the requests in flight and closes the DEALER
 }
 
+// ServerRequests is Requester's timed end against the server half of the layer: a
+// reqrep.NewServer on a ROUTER, default options, whose handler echoes each request's
+// body, serving on the far end until the timed end stops. Both ends layered, in one
+// zmqevented.Context with linger 0: the Requester (reqrep.WithMaxInFlight(sp.InFlight))
+// on a DEALER connected to the ROUTER keeps sp.InFlight requests of sp.Size bytes
+// outstanding, as in Requester.
+func ServerRequests(ctx context.Context, l Looper, sp Spec) error {
+	window := max(sp.InFlight, 1)
+	e, router, dealer, err := newEvEnds(ctx, sp.Endpoint, zmq4.ROUTER, zmq4.DEALER)
+	if err != nil {
+		return err
+	}
+	sv, err := reqrep.NewServer(router, echoHandler)
+	if err != nil {
+		return e.stop(err, nil)
+	}
+	r, err := reqrep.NewRequester(dealer, reqrep.WithMaxInFlight(window))
+	if err != nil {
+		return e.stop(errors.Join(err, sv.Close()), nil)
+	}
+	e.goFar(func(ctx context.Context) error {
+		if err := sv.Serve(ctx); err != nil && !errors.Is(err, reqrep.ErrClosed) {
+			return fmt.Errorf("reqrep server: %w", err)
+		}
+		return nil
+	}, nil)
+	err = requests(e.Ctx, l, r, sp, window)
+	if st := r.Stats(); err == nil && (st.Dropped != 0 || st.Malformed != 0) {
+		err = fmt.Errorf("zmqfuture requester: %d replies dropped, %d malformed", st.Dropped, st.Malformed)
+	}
+	err = e.stop(err, r.Close) // the far end's Serve returns once stop cancels its ctx
+	if st := sv.Stats(); err == nil && (st.Dropped != 0 || st.Malformed != 0 || st.Failed != 0) {
+		err = fmt.Errorf("reqrep server: %d replies dropped, %d requests malformed, %d failed", st.Dropped, st.Malformed, st.Failed)
+	}
+	return err
+}
+
+// echoHandler answers a request with its body.
+func echoHandler(_ context.Context, req *reqrep.Request) ([][]byte, error) { return req.Body, nil }
+
 // requests is the Requester loop's timed end.
 func requests(ctx context.Context, l Looper, r *reqrep.Requester, sp Spec, window int) error {
 	msg := make([]byte, sp.Size)

@@ -34,12 +34,14 @@ var loops = map[string]Func{
 	"RawMessageReqRep":     RawMessageReqRep,
 	"EventedThroughput":    EventedThroughput,
 	"EventedRecv":          EventedRecv,
+	"EventedRecvMany":      EventedRecvMany,
 	"EventedReqRep":        EventedReqRep,
 	"FutureRecv":           FutureRecv,
 	"Requester":            Requester,
+	"ServerRequests":       ServerRequests,
 	"StreamC":              func(ctx context.Context, l Looper, sp Spec) error { return StreamC(ctx, l, sp) },
-	"StreamC-buffer64": func(ctx context.Context, l Looper, sp Spec) error {
-		return StreamC(ctx, l, sp, zmqstream.WithBuffer(64))
+	"StreamC-buffer0": func(ctx context.Context, l Looper, sp Spec) error {
+		return StreamC(ctx, l, sp, zmqstream.WithBuffer(0))
 	},
 	"StreamObservable": func(ctx context.Context, l Looper, sp Spec) error { return StreamObservable(ctx, l, sp) },
 	"StreamAll":        func(ctx context.Context, l Looper, sp Spec) error { return StreamAll(ctx, l, sp) },

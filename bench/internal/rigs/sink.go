@@ -14,9 +14,10 @@ import (
 )
 
 // SinkSend is Sink.Send(ctx, b) on the sending end of the raw baseline's loop: the far
-// end calls it on a zmqsink.New Sink (default options but WithCloseSocket(true)) on the
-// PUSH handed to zmqevented.Wrap in the same pebbe context, then Flush; the timed end
-// is RawThroughput's receiver, so only the sending end differs from the baseline.
+// end calls it on a zmqsink.New Sink (default options: its writer hands libzmq each
+// batch with SendMany) on the PUSH handed to zmqevented.Wrap in the same pebbe context,
+// then Flush, and closes the PUSH once the Sink has ended; the timed end is
+// RawThroughput's receiver, so only the sending end differs from the baseline.
 func SinkSend(ctx context.Context, l Looper, sp Spec) error {
 	return sinkLoop(ctx, l, sp, false)
 }
@@ -33,14 +34,14 @@ func sinkLoop(ctx context.Context, l Looper, sp Spec, forward bool) error {
 	if err != nil {
 		return err
 	}
-	k, err := zmqsink.New(push, zmqsink.WithCloseSocket(true))
+	k, err := zmqsink.New(push)
 	if err != nil {
 		return e.stop(err, func() error { return errors.Join(push.Close(), pull.Close()) })
 	}
 	msg := make([]byte, sp.Size)
 	n := sp.far()
 	e.goFar(func(ctx context.Context) error { return sinkSend(ctx, k, msg, n, forward) },
-		func(ctx context.Context) error { return closeSink(ctx, k, n) })
+		func(ctx context.Context) error { return errors.Join(closeSink(ctx, k, n), push.Close()) })
 	return e.stop(wrapErr("raw recv", rawRecvLoop(l, pull, false)), pull.Close)
 }
 

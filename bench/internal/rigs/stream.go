@@ -14,8 +14,9 @@ import (
 // the raw baseline's loop (RawThroughput's sender, the PULL handed to zmqevented.Wrap in
 // the same pebbe context), timed at the consumer.
 
-// StreamC takes each message from st.C() (unbuffered by default: the Stream's goroutine
-// receives the next message once the channel took the previous one).
+// StreamC takes each message from st.C(), whose capacity is the Stream's buffer (by
+// default zmqstream.DefaultBuffer: the Stream's goroutine takes up to that many messages
+// per crossing into libzmq and queues them on the channel).
 func StreamC(ctx context.Context, l Looper, sp Spec, opts ...zmqstream.Option) error {
 	return streamLoop(ctx, sp, opts, "zmqstream C()", func(ctx context.Context, st *zmqstream.Stream) (func(), error) {
 		ch := st.C()
