@@ -21,19 +21,32 @@ import "unsafe"
 // that message.
 func (s *Socket) Recv(dst [][][]byte, limit int) ([][][]byte, error) {
 	limit = max(limit, 1)
+	s.begin(limit)
+	C.zc_recv(s.h, s.rx, s.sc.arenaPtr(), s.sc.wordsPtr(), nil)
+	return s.finish(dst, limit)
+}
+
+// begin readies the scratch and the receive state for a receive of up to limit
+// messages.
+func (s *Socket) begin(limit int) {
 	sc := &s.sc
 	sc.ready()
-	st := s.rx
-	*st = C.zc_rx{
+	*s.rx = C.zc_rx{
 		cap:      C.uint64_t(len(sc.arena)),
 		budget:   C.uint64_t(sc.budget()),
 		maxmsgs:  C.int32_t(limit),
 		maxwords: C.int32_t(len(sc.words)),
 	}
-	var out unsafe.Pointer
-	for done := false; !done; {
-		C.zc_recv(s.h, st, (*C.char)(unsafe.Pointer(&sc.arena[0])), (*C.uint64_t)(unsafe.Pointer(&sc.words[0])), out)
-		out = nil
+}
+
+// finish completes the receive that begin prepared and a first zc_recv started: it
+// fetches held frames and grows the words until the receive is done, then appends
+// the messages to dst.
+func (s *Socket) finish(dst [][][]byte, limit int) ([][][]byte, error) {
+	sc, st := &s.sc, s.rx
+more:
+	for {
+		var out unsafe.Pointer
 		switch st.status {
 		case C.ZC_HELD:
 			f := make([]byte, sc.words[st.nwords-1]&sizeMask) // never empty: an empty frame always fits
@@ -46,8 +59,9 @@ func (s *Socket) Recv(dst [][][]byte, limit int) ([][][]byte, error) {
 			sc.words = append(sc.words, make([]uint64, len(sc.words))...)
 			st.maxwords = C.int32_t(len(sc.words))
 		default:
-			done = true
+			break more
 		}
+		C.zc_recv(s.h, st, sc.arenaPtr(), sc.wordsPtr(), out)
 	}
 	if st.nmsgs == 0 {
 		clear(sc.out)

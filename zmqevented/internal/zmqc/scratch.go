@@ -55,3 +55,7 @@ func (sc *scratch) budget() int { return len(sc.arena) / 2 }
 
 // wantArena notes that the last call would have used an arena of n bytes.
 func (sc *scratch) wantArena(n int) { sc.want = max(sc.want, n) }
+
+// arenaPtr and wordsPtr are the arena and the words for C.
+func (sc *scratch) arenaPtr() *C.char     { return (*C.char)(unsafe.Pointer(&sc.arena[0])) }
+func (sc *scratch) wordsPtr() *C.uint64_t { return (*C.uint64_t)(unsafe.Pointer(&sc.words[0])) }

@@ -51,6 +51,7 @@ type Socket struct {
 	h  unsafe.Pointer // libzmq's socket, C memory
 	rx *C.zc_rx       // the receive state: Go memory without Go pointers
 	sc scratch
+	md metaScratch // RecvMeta's; empty until its first call
 }
 
 // Open reads the libzmq handle of raw, an open socket, and verifies it: ZMQ_TYPE and

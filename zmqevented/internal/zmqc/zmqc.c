@@ -1,6 +1,7 @@
 #include "zmqc.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 // zc_getint reads an int socket option; it returns 0 or the errno.
@@ -12,12 +13,54 @@ int zc_getint(void *s, int opt, int *v)
 	return len == sizeof *v ? 0 : EINVAL;
 }
 
-// zc_recv receives frames without waiting, copying each into arena and describing it
-// in words, until a limit, a failure or a frame that does not fit stops it (st->status
-// says which). A frame that does not fit stays in st->held: the caller allocates its
-// size and calls again with out pointing there, and zc_recv copies it to out first.
-// Messages are taken whole: limits are checked only between messages.
-void zc_recv(void *s, zc_rx *st, char *arena, uint64_t *words, void *out)
+// zc_setbytes sets a socket option from bytes; it returns 0 or the errno.
+int zc_setbytes(void *s, int opt, const char *v, size_t len)
+{
+	return zmq_setsockopt(s, opt, v, len) == 0 ? 0 : zmq_errno();
+}
+
+// read_meta reads ZMQ_SRCFD and the properties m asks for from msg into m, lens and
+// vals (or a heap block when the values need more than m->cap bytes). Values are copied:
+// libzmq's strings live only as long as the metadata of msg.
+static void read_meta(zmq_msg_t *msg, zc_meta *m, const char *names, int64_t *lens, char *vals)
+{
+	m->got = 1;
+	m->fd = zmq_msg_get(msg, ZMQ_SRCFD);
+	m->heap = NULL;
+	uint64_t need = 0;
+	const char *name = names;
+	for (int i = 0; i < m->nprops; i++) {
+		const char *v = zmq_msg_gets(msg, name);
+		lens[i] = v != NULL ? (int64_t)strlen(v) : -1;
+		if (v != NULL)
+			need += (uint64_t)lens[i];
+		name += strlen(name) + 1;
+	}
+	m->used = need;
+	char *dst = vals;
+	if (need > m->cap) {
+		dst = m->heap = malloc(need);
+		if (dst == NULL) {
+			m->used = 0;
+			for (int i = 0; i < m->nprops; i++)
+				lens[i] = -2; // the caller reports it
+			return;
+		}
+	}
+	name = names;
+	for (int i = 0; i < m->nprops; i++) {
+		if (lens[i] > 0) {
+			memcpy(dst, zmq_msg_gets(msg, name), (size_t)lens[i]);
+			dst += lens[i];
+		}
+		name += strlen(name) + 1;
+	}
+}
+
+// recv_frames is zc_recv, and with m also zc_recv_meta: inlined into each, so that
+// zc_recv does not test m.
+static inline __attribute__((always_inline)) void recv_frames(void *s, zc_rx *st, char *arena, uint64_t *words, void *out,
+	zc_meta *m, const char *names, int64_t *lens, char *vals)
 {
 	if (out != NULL) {
 		memcpy(out, zmq_msg_data(&st->held), zmq_msg_size(&st->held));
@@ -44,6 +87,8 @@ void zc_recv(void *s, zc_rx *st, char *arena, uint64_t *words, void *out)
 				st->status = ZC_TORN;
 			return;
 		}
+		if (m != NULL && st->nwords == 0)
+			read_meta(&st->held, m, names, lens, vals);
 		size_t n = zmq_msg_size(&st->held);
 		int more = zmq_msg_more(&st->held);
 		uint64_t w = (uint64_t)n | (more ? ZC_MORE : 0);
@@ -61,6 +106,24 @@ void zc_recv(void *s, zc_rx *st, char *arena, uint64_t *words, void *out)
 		st->used += n;
 		words[st->nwords++] = w;
 	}
+}
+
+// zc_recv receives frames without waiting, copying each into arena and describing it
+// in words, until a limit, a failure or a frame that does not fit stops it (st->status
+// says which). A frame that does not fit stays in st->held: the caller allocates its
+// size and calls again with out pointing there, and zc_recv copies it to out first.
+// Messages are taken whole: limits are checked only between messages.
+void zc_recv(void *s, zc_rx *st, char *arena, uint64_t *words, void *out)
+{
+	recv_frames(s, st, arena, words, out, NULL, NULL, NULL, NULL);
+}
+
+// zc_recv_meta is the first zc_recv of a receive (out is NULL) that also reads, while
+// it holds the first frame, what m asks for (read_meta). m->got tells whether it did.
+void zc_recv_meta(void *s, zc_rx *st, char *arena, uint64_t *words, zc_meta *m, const char *names, int64_t *lens, char *vals)
+{
+	m->got = 0;
+	recv_frames(s, st, arena, words, NULL, m, names, lens, vals);
 }
 
 // zc_send sends the frames words describe, without waiting: a frame's bytes are next

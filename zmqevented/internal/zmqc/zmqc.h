@@ -37,6 +37,23 @@ typedef struct {
 	int32_t err;      // errno that ended the receive; 0 if a limit did
 } zc_rx;
 
+// zc_meta is what zc_recv_meta reads from the first frame it receives, while it holds
+// that frame: ZMQ_SRCFD and the properties named (zmq_msg_gets).
+typedef struct {
+	char *heap;     // out: the values when they need more than cap bytes (malloc'd: the caller frees it), else NULL
+	uint64_t cap;   // in: bytes for the values at vals
+	uint64_t used;  // out: bytes of the values, one after another without terminators, at vals or heap
+	int32_t nprops; // in: the names at names, each NUL-terminated; lens gets each value's length, -1 if absent (-2: no memory)
+	int32_t fd;     // out: ZMQ_SRCFD of the frame; -1 when libzmq has none
+	int32_t got;    // out: 1 when a first frame was received and read
+	int32_t pad;
+} zc_meta;
+
+// ZMQ_METADATA is in zmq.h's draft section; libzmq 4.3.4 built without the draft API accepts it.
+#ifndef ZMQ_METADATA
+#define ZMQ_METADATA 95
+#endif
+
 // zc_tx is the result of one zc_send.
 typedef struct {
 	int32_t nwords;  // in: frames to send
@@ -46,7 +63,9 @@ typedef struct {
 } zc_tx;
 
 int zc_getint(void *s, int opt, int *v);
+int zc_setbytes(void *s, int opt, const char *v, size_t len);
 void zc_recv(void *s, zc_rx *st, char *arena, uint64_t *words, void *out);
+void zc_recv_meta(void *s, zc_rx *st, char *arena, uint64_t *words, zc_meta *m, const char *names, int64_t *lens, char *vals);
 void zc_send(void *s, zc_tx *st, const char *data, const uint64_t *words, void *const *ptrs);
 
 #endif
