@@ -17,7 +17,9 @@ const zapEndpoint = "inproc://zeromq.zap.01"
 
 // AuthPolicy says which connections a Context's ZAP handler lets in (WithAuth). Address
 // rules come first and apply to every mechanism that consults ZAP (CURVE and PLAIN
-// always; NULL only on sockets with WithZAPDomain); then the mechanism's own rule.
+// always; NULL only on sockets with WithZAPDomain); then the mechanism's own rule. The
+// handler names the user it lets in, which Socket.RecvMessage returns as "User-Id": the
+// client's public key (Z85) for CURVE, the username for PLAIN.
 type AuthPolicy struct {
 	// Deny refuses clients whose IP address matches one of these addresses or CIDR
 	// prefixes ("10.0.0.7", "192.168.0.0/16"). Deny wins over Allow.

@@ -21,10 +21,11 @@ type Claim struct {
 type claimKey struct{}
 
 // Claim reserves s for one owner (a Requester, a Server): from now on Send, SendMany,
-// TrySend, Recv, RecvMany and TryRecv fail at once with an error matching ErrClaimed
-// that names owner, unless called with a context from the Claim's Context (or through
-// its Try methods). Options, With, Monitor and Close stay open to all. It fails with
-// ErrClaimed if s is claimed already, ErrClosed if it is closed. It does not block.
+// TrySend, Recv, RecvMany, RecvMessage and TryRecv fail at once with an error matching
+// ErrClaimed that names owner, unless called with a context from the Claim's Context
+// (or through its Try methods). Options, With, Monitor and Close stay open to all. It
+// fails with ErrClaimed if s is claimed already, ErrClosed if it is closed. It does not
+// block.
 func (s *Socket) Claim(owner string) (*Claim, error) {
 	c := &Claim{s: s, owner: owner}
 	s.mu.Lock()

@@ -73,6 +73,15 @@
 // WithConnectTimeout). Options that take a time.Duration count what libzmq counts
 // (milliseconds, seconds for the TCP keepalive ones) and reject what would round to 0.
 //
+// Socket.RecvMessage returns a message with its connection's metadata: the peer's
+// socket type, address and routing ID, the user the ZAP handler let in (WithAuth) and
+// the application properties the peer set with WithMetadata. Its Conn is the
+// connection's file descriptor, the Value of the monitor's events for that connection,
+// so that a server can drop the work of a peer once its DISCONNECTED event comes (the
+// number is reused by later connections). Over inproc there is neither. On
+// pebbe/zmq4's calls (see Performance) Conn is -1, and WithMetadata, which pebbe/zmq4
+// cannot set, fails.
+//
 // # Multicast
 //
 // PUB and XPUB publish, SUB and XSUB subscribe, over multicast endpoints, if libzmq was
@@ -100,9 +109,10 @@
 //
 // # Performance
 //
-// pebbe/zmq4 makes several cgo calls per frame. Send, Recv, TrySend and TryRecv instead
-// move a whole message in one cgo call, and SendMany and RecvMany a batch of messages,
-// through the package's own cgo code on the libzmq socket inside the zmq4.Socket.
+// pebbe/zmq4 makes several cgo calls per frame. Send, Recv, RecvMessage, TrySend and
+// TryRecv instead move a whole message in one cgo call, and SendMany and RecvMany a
+// batch of messages, through the package's own cgo code on the libzmq socket inside the
+// zmq4.Socket.
 // pebbe/zmq4 keeps that handle private: each socket reads it and checks that ZMQ_TYPE
 // and ZMQ_FD read through it equal pebbe/zmq4's answers, and otherwise (a pebbe/zmq4
 // with another layout) keeps to pebbe/zmq4's calls, which behave the same, only slower;
