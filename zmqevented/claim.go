@@ -54,11 +54,11 @@ func (c *Claim) TryRecv() ([][]byte, error) { return c.s.tryRecv() }
 // Release gives the socket back to every caller. Later calls do nothing.
 func (c *Claim) Release() { c.s.claim.CompareAndSwap(c, nil) }
 
-// refuseUnclaimed returns the error for a call with ctx (nil for the Try methods) on a
-// claimed socket by someone other than its owner, or nil.
+// refuseUnclaimed returns the error for a call with ctx (context.Background for the Try
+// methods) on a claimed socket by someone other than its owner, or nil.
 func (s *Socket) refuseUnclaimed(ctx context.Context) error {
 	c := s.claim.Load()
-	if c == nil || (ctx != nil && ctx.Value(claimKey{}) == c) {
+	if c == nil || ctx.Value(claimKey{}) == c {
 		return nil
 	}
 	return fmt.Errorf("%w by %s: its messages are its own; go through it, not the socket", ErrClaimed, c.owner)

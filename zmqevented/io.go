@@ -132,7 +132,7 @@ func (s *Socket) SendMany(ctx context.Context, msgs [][][]byte) (int, error) {
 // blocks only on the socket's lock. Other errors, the whole-message guarantee and
 // goroutine-safety are Send's; on a closed socket it returns ErrClosed.
 func (s *Socket) TrySend(frames ...[]byte) error {
-	if err := s.refuseUnclaimed(nil); err != nil {
+	if err := s.refuseUnclaimed(context.Background()); err != nil {
 		return err
 	}
 	return s.trySend(frames)
@@ -310,7 +310,7 @@ func (s *Socket) RecvMany(ctx context.Context, dst [][][]byte, limit int) ([][][
 // socket's lock. Errors and goroutine-safety are Recv's; on a closed socket it
 // returns ErrClosed.
 func (s *Socket) TryRecv() ([][]byte, error) {
-	if err := s.refuseUnclaimed(nil); err != nil {
+	if err := s.refuseUnclaimed(context.Background()); err != nil {
 		return nil, err
 	}
 	return s.tryRecv()

@@ -92,8 +92,10 @@
 // pressure lands on the socket's RCVHWM and then on the clients. Replies are sent with
 // ROUTER_MANDATORY: a reply to a peer at its HWM waits, bounded by the request's ctx; a
 // reply to a peer that is gone is dropped and counted ([ServerStats].Dropped). A
-// handler's ctx ends when its time is up ([WithRequestTimeout]), when its peer
-// disconnects (cause [ErrPeerGone]) and on Close. Messages that are not requests (no
+// handler's ctx ends when its time is up ([WithRequestTimeout]), when its peer's tcp
+// or ipc connection goes away (cause [ErrPeerGone]; the Server matches each request to
+// its connection, and the socket's monitor reports the loss) and on Close. A
+// [Request] carries its envelope, its body and its connection's metadata. Messages that are not requests (no
 // delimiter, a short correlation frame, no body) are dropped and counted.
 // [Server.Serve] runs until its ctx ends or Close; [Server.Shutdown] stops receiving
 // and lets the running handlers finish and their replies go out; [Server.Close]

@@ -27,6 +27,7 @@ type options struct {
 	maxInFlight int
 	timeout     time.Duration
 	retries     int
+	props       []string // WithRequestMetadata
 	errs        []error
 }
 
@@ -96,4 +97,11 @@ func WithRetryOnDisconnect(n int) Option {
 		}
 		o.retries = n
 	})
+}
+
+// WithRequestMetadata names the application properties (set by clients with
+// zmqevented.WithMetadata, "X-…") a Server reads into each Request's Metadata, beside
+// the standard ones it always reads. NewRequester refuses it.
+func WithRequestMetadata(names ...string) Option {
+	return optionFunc(func(o *options) { o.props = append(o.props, names...) })
 }

@@ -144,6 +144,9 @@ func NewRequester(s *zmqevented.Socket, opts ...Option) (*Requester, error) {
 			opt.apply(&o)
 		}
 	}
+	if len(o.props) > 0 {
+		o.fail("WithRequestMetadata applies to NewServer only")
+	}
 	if err := errors.Join(o.errs...); err != nil {
 		return nil, err
 	}

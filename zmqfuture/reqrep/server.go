@@ -31,6 +31,10 @@ type Request struct {
 	Envelope [][]byte
 	// Body is the request's frames after the envelope: at least one.
 	Body [][]byte
+	// Metadata holds the connection's properties, as zmqevented.Message.Metadata:
+	// Peer-Address, Socket-Type, User-Id (from the ZAP handler) and the properties
+	// named in WithRequestMetadata. Never nil.
+	Metadata map[string]string
 
 	fd int // the connection the request came on (for disconnects), or -1
 }
@@ -78,6 +82,7 @@ type Server struct {
 	h       Handler
 	log     *zap.Logger
 	timeout time.Duration
+	props   []string      // WithRequestMetadata
 	slots   chan struct{} // one per running handler: WithMaxInFlight
 
 	life     context.Context // the handlers' parent: cancelled by Close
@@ -113,8 +118,8 @@ var ErrPeerGone = errors.New("reqrep: requesting peer disconnected")
 // sets ROUTER_MANDATORY on s, so that a reply to a peer at its HWM waits instead of
 // vanishing, and subscribes to s's monitor to learn of disconnects; nothing runs
 // until Serve. Options: WithMaxInFlight (handlers running at once, default
-// DefaultMaxInFlight), WithRequestTimeout (each handler's time, default none) and
-// WithLogger. The socket stays the caller's: close it after the Server ends. It fails
+// DefaultMaxInFlight), WithRequestTimeout (each handler's time, default none),
+// WithRequestMetadata and WithLogger. The socket stays the caller's: close it after the Server ends. It fails
 // with an error matching ErrSocketType for another socket type, naming the option for
 // an invalid or inapplicable one, or with the socket's error. It does not block.
 func NewServer(s *zmqevented.Socket, h Handler, opts ...Option) (*Server, error) {
@@ -148,6 +153,7 @@ func NewServer(s *zmqevented.Socket, h Handler, opts ...Option) (*Server, error)
 		h:        h,
 		log:      o.logger.Named("reqrep"),
 		timeout:  o.timeout,
+		props:    o.props,
 		slots:    make(chan struct{}, o.maxInFlight),
 		loopDone: make(chan struct{}),
 		peers:    make(map[int]map[*handling]struct{}),
@@ -207,7 +213,7 @@ func (sv *Server) loop() error {
 		case <-sv.recv.Done():
 			return ErrClosed
 		}
-		msg, err := sv.s.Recv(sv.recv)
+		msg, err := sv.s.RecvMessage(sv.recv, sv.props...)
 		if err != nil {
 			<-sv.slots
 			if sv.recv.Err() != nil {
@@ -217,15 +223,16 @@ func (sv *Server) loop() error {
 			sv.abort(err)
 			return err
 		}
-		req, reason := parseRequest(msg)
+		req, reason := parseRequest(msg.Frames)
 		if reason != "" {
 			<-sv.slots
 			sv.malformed.Add(1)
 			if ce := sv.log.Check(zap.WarnLevel, "malformed request dropped"); ce != nil {
-				ce.Write(zap.String("reason", reason), zap.Int("frames", len(msg)))
+				ce.Write(zap.String("reason", reason), zap.Int("frames", len(msg.Frames)))
 			}
 			continue
 		}
+		req.Metadata, req.fd = msg.Metadata, msg.Conn
 		sv.received.Add(1)
 		sv.start(req)
 	}

@@ -374,6 +374,8 @@ func TestServerRejects(t *testing.T) {
 	require.NoError(t, err)
 	_, err = NewServer(router, upper, WithRetryOnDisconnect(1))
 	require.ErrorContains(t, err, "NewRequester only")
+	_, err = NewRequester(dealer, WithRequestMetadata("X-Tenant"))
+	require.ErrorContains(t, err, "NewServer only")
 }
 
 // TestOwnedSockets: the socket of a Requester or a running Server refuses receives and
@@ -410,4 +412,43 @@ func TestOwnedSockets(t *testing.T) {
 	require.ErrorIs(t, <-served, ErrClosed)
 	_, err = router.TryRecv()
 	require.ErrorIs(t, err, zmqevented.ErrWouldBlock, "the caller's again")
+}
+
+// TestServerPeerDisconnect: a handler blocked until its ctx ends is released within a
+// second when its requesting peer disconnects, with cause ErrPeerGone; the request
+// carries its connection's metadata.
+func TestServerPeerDisconnect(t *testing.T) {
+	c := zmqtest.NewContext(t)
+	b := newBlocker()
+	var meta map[string]string
+	var metaOnce sync.Once
+	handler := func(ctx context.Context, req *Request) ([][]byte, error) {
+		metaOnce.Do(func() { meta = req.Metadata })
+		return b.serve(ctx, req)
+	}
+	sv, ep := startServer(t, c, "tcp://127.0.0.1:*", handler, WithRequestMetadata("X-Tenant"))
+	ctx := zmqtest.Ctx(t, 10*time.Second)
+
+	client := zmqtest.NewContext(t)
+	dealer := zmqtest.Connect(t, client, zmq4.DEALER, ep, zmqevented.WithMetadata(map[string]string{"X-Tenant": "blue"}))
+	r, err := NewRequester(dealer)
+	require.NoError(t, err)
+	f := r.Request(ctx, []byte("wait for me"))
+	eventually(t, func() bool { return sv.Stats().InFlight == 1 }, "the handler running")
+
+	start := time.Now()
+	require.NoError(t, r.Close()) // the peer goes away
+	select {
+	case cause := <-b.ended:
+		require.ErrorIs(t, cause, ErrPeerGone)
+		require.Less(t, time.Since(start), time.Second)
+	case <-ctx.Done():
+		t.Fatal("the handler was not cancelled when its peer disconnected")
+	}
+	_, err = f.Await(ctx)
+	require.ErrorIs(t, err, ErrClosed)
+	require.Equal(t, "blue", meta["X-Tenant"])
+	require.Equal(t, "DEALER", meta["Socket-Type"])
+	require.Equal(t, "127.0.0.1", meta["Peer-Address"])
+	eventually(t, func() bool { return sv.Stats().InFlight == 0 }, "the handler returned")
 }
