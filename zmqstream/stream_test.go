@@ -2,6 +2,7 @@ package zmqstream_test
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"iter"
 	"runtime"
@@ -142,15 +143,20 @@ func TestBackpressure(t *testing.T) {
 	}
 }
 
-// A SUB stream whose consumer stalls: libzmq drops at the HWMs, the messages that
-// arrive are in order, and Go's heap does not grow with what was published.
+// A SUB stream (default buffer) whose consumer stalls: libzmq drops at the HWMs, the
+// messages that arrive are in order, and Go's heap does not grow with what was
+// published (320 MiB and 200 MiB).
 func TestSlowSubscriberDropsWithBoundedMemory(t *testing.T) {
+	for _, tc := range []struct{ n, size int }{{20_000, 16 << 10}, {200_000, 1 << 10}} {
+		t.Run(fmt.Sprintf("%dx%dB", tc.n, tc.size), func(t *testing.T) { slowSubscriber(t, tc.n, tc.size) })
+	}
+}
+
+func slowSubscriber(t *testing.T, n, size int) {
 	noLeaks(t)
 	const (
 		hwm     = 50
-		n       = 20_000
-		size    = 16 << 10
-		heapCap = 32 << 20 // far below the n*size = 320 MiB published
+		heapCap = 32 << 20 // far below what is published
 	)
 	c := zmqtest.NewContext(t)
 	pub, sub := zmqtest.Pair(t, c, inproc(t), zmq4.PUB, zmq4.SUB,
