@@ -2,8 +2,8 @@ package zmqstream_test
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"iter"
 	"runtime"
 	"strconv"
