@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -42,19 +41,20 @@ func TestCNote(t *testing.T) {
 	require.Empty(t, cNote(&Results{}), "no C row, no note")
 }
 
-// The two-process C row is marked n/a over inproc and runs both processes over ipc,
-// reporting the receiver's timed loop and both processes' CPU.
+// The two-process C row is marked n/a over inproc and ipc and runs both processes over
+// tcp, reporting the receiver's timed loop and both processes' CPU.
 func TestCTwoProcesses(t *testing.T) {
 	r := cTwoRow{}
 	require.Equal(t, "c-2proc", r.Key())
 	require.Contains(t, r.Name(), "two processes")
 	require.NotEmpty(t, r.Skip(KindThroughput, Spec{Transport: "inproc"}))
-	require.Empty(t, r.Skip(KindThroughput, Spec{Transport: "ipc"}))
+	require.NotEmpty(t, r.Skip(KindThroughput, Spec{Transport: "ipc"}))
+	require.Empty(t, r.Skip(KindThroughput, Spec{Transport: "tcp"}))
 	if err := r.Available(t.Context()); err != nil {
 		t.Skipf("the C program cannot be built here: %v", err)
 	}
-	sp := Spec{Transport: "ipc"}
-	sp.Endpoint, sp.Size, sp.Count = "ipc://"+filepath.Join(t.TempDir(), "c2.ipc"), 16, 2000
+	sp := Spec{Transport: "tcp"}
+	sp.Endpoint, sp.Size, sp.Count = "tcp://127.0.0.1:*", 16, 2000
 	s, err := r.Throughput(t.Context(), sp)
 	require.NoError(t, err)
 	require.Equal(t, 2000, s.Count)

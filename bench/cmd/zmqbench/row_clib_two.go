@@ -33,17 +33,22 @@ func (cTwoRow) About() string {
 		"(linger left at libzmq's default, so its context waits until every message is passed on). The " +
 		"receiver takes the first message untimed and times the other spec.Count with zmq_msg_recv. Each " +
 		"process has one libzmq context with one I/O thread. Time and CPU (getrusage deltas) cover the " +
-		"receiver's timed loop only; both processes' whole CPU is in latest.json. tcp and ipc only: inproc " +
-		"does not cross processes."
+		"receiver's timed loop only; both processes' whole CPU is in latest.json. tcp only: inproc " +
+		"does not cross processes, and over ipc the receiver missed messages of a sender process that had " +
+		"closed its socket (libzmq #4660) in about one run in three, so that transport is not measured."
 }
 
 // Available is the one-process C row's: the same program.
 func (cTwoRow) Available(ctx context.Context) error { return cRow{}.Available(ctx) }
 
-// Skip marks inproc, which cannot cross processes, as not applicable.
+// Skip marks inproc, which cannot cross processes, and ipc, where a closing sender
+// process loses its tail (libzmq #4660), as not measured.
 func (cTwoRow) Skip(_ Kind, sp Spec) string {
-	if sp.Transport == "inproc" {
+	switch sp.Transport {
+	case "inproc":
 		return "n/a: inproc does not cross processes"
+	case "ipc":
+		return "n/a: over ipc libzmq drops a closing sender's tail (libzmq #4660)"
 	}
 	return ""
 }
