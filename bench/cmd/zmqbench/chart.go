@@ -33,14 +33,14 @@ var (
 )
 
 const (
-	eventedBar = 0.9             // the zmqevented throughput bar, drawn as a line
+	eventedBar = 0.95            // the zmqevented throughput bar above 16 B, drawn as a line
 	plotWidth  = 9*vg.Inch - 150 // the panels (in points); the legend's width is added
 )
 
 // writeChart draws the throughput ratios to raw pebbe with a panel per transport: one
 // bar group per message size, one bar per implementation (median), whiskers from min
 // to max, a grey "n/a" stub where a row has no value at a size, and dashed lines at
-// 1.0 (raw pebbe) and at the zmqevented bar (0.9), drawn with gonum/plot. The format
+// 1.0 (raw pebbe) and at the zmqevented bar (0.95), drawn with gonum/plot. The format
 // follows path's extension (.svg, .png). It returns false when there is nothing to draw.
 func writeChart(path string, res *Results) (bool, error) {
 	keys := chartKeys(res)
@@ -132,7 +132,7 @@ func chartLegend(keys []string, colors []color.Color, missing bool) plot.Legend 
 		leg.Add(rowName(k), gapped{swatch{fill: colors[i%len(colors)]}})
 	}
 	leg.Add("raw pebbe RecvBytes = 1", gapped{refLine(1, baselineColor, vg.Points(4), vg.Points(3))})
-	leg.Add(fmt.Sprintf("zmqevented bar %.1f×", eventedBar), gapped{refLine(eventedBar, barLineColor, vg.Points(2), vg.Points(2))})
+	leg.Add(fmt.Sprintf("zmqevented bar %.2f× (1.2× at 16 B)", eventedBar), gapped{refLine(eventedBar, barLineColor, vg.Points(2), vg.Points(2))})
 	if missing {
 		leg.Add("n/a: no value at that size", gapped{swatch{fill: naFill, line: naColor}})
 	}
@@ -294,14 +294,23 @@ func ratioTicks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// chartColors returns n colors for the bars, distinct for up to 12 rows (ColorBrewer's
-// qualitative "Paired" palette; plotutil's default has 7, fewer than the rows).
+// chartColors returns n colors for the bars, distinct for up to 20 rows (ColorBrewer's
+// qualitative "Paired" palette, then "Dark2"; plotutil's default has 7, fewer than the
+// rows).
 func chartColors(n int) ([]color.Color, error) {
 	p, err := brewer.GetPalette(brewer.TypeQualitative, "Paired", min(max(n, 3), 12))
 	if err != nil {
 		return nil, err
 	}
-	return p.Colors(), nil
+	colors := p.Colors()
+	if n > 12 {
+		more, err := brewer.GetPalette(brewer.TypeQualitative, "Dark2", min(max(n-12, 3), 8))
+		if err != nil {
+			return nil, err
+		}
+		colors = append(colors, more.Colors()...)
+	}
+	return colors, nil
 }
 
 // whiskers draws a min–max line over each bar of one bar chart.
