@@ -21,16 +21,35 @@ import (
 // number of goroutines may Send and Recv on one socket at once; each message is sent
 // whole, never interleaved. The frames may be reused once Send returns.
 func (s *Socket) Send(ctx context.Context, frames ...[]byte) error {
-	mustContext(ctx, "Send")
-	if err := s.refuseUnclaimed(ctx); err != nil {
+	if err := s.enter(ctx, "Send"); err != nil {
 		return err
 	}
 	if len(frames) == 0 {
 		return ErrNoFrames
 	}
+	return s.retry(ctx, dirOut, func() (bool, error) {
+		again, err := s.sendLocked(frames)
+		return !again, err
+	})
+}
+
+// enter makes the checks every blocking call starts with: a nil ctx panics naming
+// call; a claimed socket refuses anyone but its owner; a done ctx ends the call.
+func (s *Socket) enter(ctx context.Context, call string) error {
+	mustContext(ctx, call)
+	if err := s.refuseUnclaimed(ctx); err != nil {
+		return err
+	}
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
+	return nil
+}
+
+// retry makes attempt after attempt under the socket's lock until try reports that
+// it is done (with its error), waiting for direction d between two attempts (see
+// wait.go), or until ctx ends or the socket closes.
+func (s *Socket) retry(ctx context.Context, d dir, try func() (done bool, err error)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var a attempt
@@ -39,11 +58,10 @@ func (s *Socket) Send(ctx context.Context, frames ...[]byte) error {
 		if s.closed {
 			return ErrClosed
 		}
-		again, err := s.sendLocked(frames)
-		if !again {
+		if done, err := try(); done {
 			return err
 		}
-		if err := s.waitLocked(ctx, dirOut, &a); err != nil {
+		if err := s.waitLocked(ctx, d, &a); err != nil {
 			return err
 		}
 	}
@@ -88,8 +106,7 @@ func Frames(parts ...any) [][]byte {
 // A message with no frames fails the call with ErrNoFrames before anything is sent.
 // Goroutine-safe; other goroutines' messages may go between two of msgs.
 func (s *Socket) SendMany(ctx context.Context, msgs [][][]byte) (int, error) {
-	mustContext(ctx, "SendMany")
-	if err := s.refuseUnclaimed(ctx); err != nil {
+	if err := s.enter(ctx, "SendMany"); err != nil {
 		return 0, err
 	}
 	for _, m := range msgs {
@@ -100,9 +117,7 @@ func (s *Socket) SendMany(ctx context.Context, msgs [][][]byte) (int, error) {
 	if len(msgs) == 0 {
 		return 0, nil
 	}
-	if ctx.Err() != nil {
-		return 0, context.Cause(ctx)
-	}
+	// Not retry: progress between two waits resets the attempt's backoff.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var a attempt
@@ -245,29 +260,16 @@ func (s *Socket) abandonLocked(rest [][]byte, cause error) error {
 // The frames are copies owned by the caller, sharing one allocation (see the package
 // documentation on performance).
 func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
-	mustContext(ctx, "Recv")
-	if err := s.refuseUnclaimed(ctx); err != nil {
+	if err := s.enter(ctx, "Recv"); err != nil {
 		return nil, err
 	}
-	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var a attempt
-	defer a.stop()
-	for {
-		if s.closed {
-			return nil, ErrClosed
-		}
-		msg, again, err := s.recvLocked()
-		if !again {
-			return msg, err
-		}
-		if err := s.waitLocked(ctx, dirIn, &a); err != nil {
-			return nil, err
-		}
-	}
+	var msg [][]byte
+	err := s.retry(ctx, dirIn, func() (bool, error) {
+		m, again, err := s.recvLocked()
+		msg = m
+		return !again, err
+	})
+	return msg, err
 }
 
 // RecvMany receives up to limit whole messages (at least one; a limit below 1 counts as
@@ -279,30 +281,19 @@ func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 // each get whole messages, in libzmq's order, every message once. The frames of the
 // messages one call takes share one allocation (see the package documentation).
 func (s *Socket) RecvMany(ctx context.Context, dst [][][]byte, limit int) ([][][]byte, error) {
-	mustContext(ctx, "RecvMany")
-	if err := s.refuseUnclaimed(ctx); err != nil {
+	if err := s.enter(ctx, "RecvMany"); err != nil {
 		return dst, err
 	}
-	if ctx.Err() != nil {
-		return dst, context.Cause(ctx)
-	}
 	limit = max(limit, 1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var a attempt
-	defer a.stop()
-	for {
-		if s.closed {
-			return dst, ErrClosed
-		}
-		got, again, err := s.recvManyLocked(dst, limit)
+	got := dst
+	err := s.retry(ctx, dirIn, func() (bool, error) {
+		more, again, err := s.recvManyLocked(dst, limit)
 		if !again {
-			return got, err
+			got = more
 		}
-		if err := s.waitLocked(ctx, dirIn, &a); err != nil {
-			return dst, err
-		}
-	}
+		return !again, err
+	})
+	return got, err
 }
 
 // TryRecv is Recv without waiting: it returns ErrWouldBlock (which matches
@@ -422,25 +413,13 @@ func (s *Socket) waitReady(ctx context.Context, d dir) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var a attempt
-	defer a.stop()
-	for {
-		if s.closed {
-			return ErrClosed
-		}
+	return s.retry(ctx, d, func() (bool, error) {
 		ev, err := s.raw.GetEvents()
 		if err != nil {
-			return opError("get EVENTS", "", err)
+			return true, opError("get EVENTS", "", err)
 		}
-		if ev&d.state() != 0 {
-			return nil
-		}
-		if err := s.waitLocked(ctx, d, &a); err != nil {
-			return err
-		}
-	}
+		return ev&d.state() != 0, nil
+	})
 }
 
 // mustContext panics, naming the call, when ctx is nil, as the standard library does

@@ -39,33 +39,22 @@ var messageNames = zmqc.NewNames(messageProps...)
 // there are none. Blocking, cancellation (a cancelled call takes nothing), errors
 // (ErrClaimed included) and goroutine-safety are Recv's.
 func (s *Socket) RecvMessage(ctx context.Context, properties ...string) (Message, error) {
-	mustContext(ctx, "RecvMessage")
-	if err := s.refuseUnclaimed(ctx); err != nil {
+	if err := s.enter(ctx, "RecvMessage"); err != nil {
 		return Message{}, err
-	}
-	if ctx.Err() != nil {
-		return Message{}, context.Cause(ctx)
 	}
 	names := messageNames
 	if len(properties) > 0 {
 		names = zmqc.NewNames(append(slices.Clip(messageProps), properties...)...)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var a attempt
-	defer a.stop()
-	for {
-		if s.closed {
-			return Message{}, ErrClosed
-		}
-		m, again, err := s.recvMessageLocked(names)
+	var m Message
+	err := s.retry(ctx, dirIn, func() (bool, error) {
+		got, again, err := s.recvMessageLocked(names)
 		if !again {
-			return m, err
+			m = got
 		}
-		if err := s.waitLocked(ctx, dirIn, &a); err != nil {
-			return Message{}, err
-		}
-	}
+		return !again, err
+	})
+	return m, err
 }
 
 // recvMessageLocked is recvLocked with metadata: one non-blocking attempt, again
