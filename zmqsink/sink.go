@@ -25,7 +25,6 @@ type Sink struct {
 	slots       int  // WithQueue
 	batch       int  // most messages the writer takes from the queue at once
 	closeSocket bool // WithCloseSocket
-	track       bool // WithPeerTracking
 
 	// life is the sink's lifetime context, cancelled with ErrClosed when Close stops the
 	// writer, or with the transport error that made the sink fail. The writer's sends
@@ -110,20 +109,19 @@ func New(s *zmqevented.Socket, opts ...Option) (*Sink, error) {
 		slots:       o.queue,
 		batch:       min(max(o.queue/4, 1), 256),
 		closeSocket: o.closeSocket,
-		track:       o.trackPeers,
 		bell:        make(chan struct{}, 1),
 		writerDone:  make(chan struct{}),
 		q:           newRing(o.queue),
 	}
 	k.life, k.cancel = context.WithCancelCause(context.Background())
-	if k.track {
+	if o.trackPeers {
 		if err := k.startTracking(); err != nil {
 			k.cancel(err)
 			return nil, err
 		}
 	}
 	go k.run()
-	k.log.Debug("sink opened", zap.Int("queue", k.slots), zap.Bool("peer_tracking", k.track))
+	k.log.Debug("sink opened", zap.Int("queue", k.slots), zap.Bool("peer_tracking", k.mon != nil))
 	return k, nil
 }
 
@@ -455,7 +453,7 @@ func (k *Sink) Shutdown(ctx context.Context) error {
 	k.cancel(ErrClosed)
 	<-k.writerDone
 	var errs []error
-	if k.track {
+	if k.mon != nil {
 		errs = append(errs, k.stopTracking())
 	}
 

@@ -50,7 +50,7 @@ func (k *Sink) statsLocked() Stats {
 		Reserved: k.reserved,
 		Peers:    -1,
 	}
-	if k.track {
+	if k.mon != nil {
 		st.Peers = k.mon.Peers()
 	}
 	return st
