@@ -151,26 +151,34 @@ static void print_common(const char *mode, struct peer *p, struct usage a, struc
 	       b.sys - a.sys);
 }
 
+/* timed_recv receives one untimed warm-up message on pull (the connection is then up),
+ * then count messages with zmq_msg_recv, noting the usage before and after them. */
+static void timed_recv(void *pull, long count, struct usage *a, struct usage *b)
+{
+	zmq_msg_t msg;
+
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, pull, 0) < 0)
+		die("zmq_msg_recv");
+	*a = usage_now();
+	for (long i = 0; i < count; i++)
+		if (zmq_msg_recv(&msg, pull, 0) < 0)
+			die("zmq_msg_recv");
+	*b = usage_now();
+	zmq_msg_close(&msg);
+}
+
 static int thr(struct peer *p)
 {
 	void *pull = new_socket(p->ctx, ZMQ_PULL);
 	pthread_t t;
-	zmq_msg_t msg;
 	struct usage a, b;
 
 	bind_last(pull, p->endpoint, p->endpoint, sizeof p->endpoint);
 	p->sock = new_socket(p->ctx, ZMQ_PUSH);
 	if (pthread_create(&t, NULL, push_thread, p) != 0)
 		die("pthread_create");
-	zmq_msg_init(&msg);
-	if (zmq_msg_recv(&msg, pull, 0) < 0) /* warm-up: the connection is up */
-		die("zmq_msg_recv");
-	a = usage_now();
-	for (long i = 0; i < p->count; i++)
-		if (zmq_msg_recv(&msg, pull, 0) < 0)
-			die("zmq_msg_recv");
-	b = usage_now();
-	zmq_msg_close(&msg);
+	timed_recv(pull, p->count, &a, &b);
 	pthread_join(t, NULL);
 	zmq_close(p->sock);
 	zmq_close(pull);
@@ -183,21 +191,12 @@ static int thr(struct peer *p)
 static int recv_two(struct peer *p)
 {
 	void *pull = new_socket(p->ctx, ZMQ_PULL);
-	zmq_msg_t msg;
 	struct usage a, b;
 
 	bind_last(pull, p->endpoint, p->endpoint, sizeof p->endpoint);
 	printf("endpoint %s\n", p->endpoint);
 	fflush(stdout);
-	zmq_msg_init(&msg);
-	if (zmq_msg_recv(&msg, pull, 0) < 0) /* warm-up: the connection is up */
-		die("zmq_msg_recv");
-	a = usage_now();
-	for (long i = 0; i < p->count; i++)
-		if (zmq_msg_recv(&msg, pull, 0) < 0)
-			die("zmq_msg_recv");
-	b = usage_now();
-	zmq_msg_close(&msg);
+	timed_recv(pull, p->count, &a, &b);
 	zmq_close(pull);
 	print_common("recv", p, a, b);
 	printf("}\n");
