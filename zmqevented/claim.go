@@ -45,6 +45,16 @@ func (c *Claim) Context(ctx context.Context) context.Context {
 	return context.WithValue(ctx, claimKey{}, c)
 }
 
+// Send is the socket's Send for the owner. A message libzmq takes at once costs no
+// marked context.
+func (c *Claim) Send(ctx context.Context, frames ...[]byte) error {
+	mustContext(ctx, "Claim.Send")
+	if err := c.s.trySend(frames); !errors.Is(err, ErrWouldBlock) {
+		return err
+	}
+	return c.s.Send(c.Context(ctx), frames...)
+}
+
 // TrySend is the socket's TrySend for the owner.
 func (c *Claim) TrySend(frames ...[]byte) error { return c.s.trySend(frames) }
 

@@ -46,7 +46,8 @@ func TestClaim(t *testing.T) {
 	require.Equal(t, "mine", string(m[0]))
 	require.NoError(t, claim.TrySend([]byte("owner")))
 	require.NoError(t, pull.Send(claim.Context(ctx), []byte("owner ctx")))
-	for _, want := range []string{"owner", "owner ctx"} {
+	require.NoError(t, claim.Send(ctx, []byte("claim send")))
+	for _, want := range []string{"owner", "owner ctx", "claim send"} {
 		m, err := push.Recv(ctx)
 		require.NoError(t, err)
 		require.Equal(t, want, string(m[0]))

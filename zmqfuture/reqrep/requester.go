@@ -229,7 +229,7 @@ func (r *Requester) Request(ctx context.Context, frames ...[]byte) *zmqfuture.Fu
 	}
 	msg = append(msg, newCorrelation(c.id), nil) // nil: the empty delimiter
 	msg = append(msg, frames...)
-	if err := r.s.Send(r.claim.Context(ctx), msg...); err != nil {
+	if err := r.claim.Send(ctx, msg...); err != nil {
 		r.remove(c)
 		switch {
 		case ctx.Err() != nil && errors.Is(err, context.Cause(ctx)):
@@ -324,11 +324,13 @@ func (r *Requester) stopErr() error {
 // it by cancelling ctx (then replaced by handleLoss).
 func (r *Requester) receive(ctx context.Context) {
 	defer close(r.recvDone)
+	owned := r.claim.Context(ctx)
 	for {
-		msg, err := r.s.Recv(r.claim.Context(ctx)) // Close ends the wait by closing the socket
+		msg, err := r.s.Recv(owned) // Close ends the wait by closing the socket
 		if err != nil {
 			if ctx.Err() != nil { // poked: a peer disconnected
 				ctx = r.handleLoss()
+				owned = r.claim.Context(ctx)
 				continue
 			}
 			if r.stop(err) {

@@ -301,7 +301,7 @@ func (r *Requester) resendLoop() {
 			}
 			msg = append(msg[:0], newCorrelation(c.id), nil)
 			msg = append(msg, c.rs.body...)
-			err := r.s.Send(r.claim.Context(ctx), msg...)
+			err := r.claim.Send(ctx, msg...)
 			clear(msg) // keep no frames alive
 			r.mu.Lock()
 			c.rs.cancelSend = nil

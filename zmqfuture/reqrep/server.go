@@ -283,10 +283,7 @@ func (sv *Server) reply(ctx context.Context, req *Request, body [][]byte, err er
 	case sv.life.Err() != nil:
 		sendErr = context.Cause(sv.life) // closed: replies are abandoned
 	case ctx.Err() == nil:
-		// Most replies go at once; only one that must wait pays for a claimed ctx.
-		if sendErr = sv.claim.TrySend(msg...); errors.Is(sendErr, zmqevented.ErrWouldBlock) {
-			sendErr = sv.s.Send(sv.claim.Context(ctx), msg...)
-		}
+		sendErr = sv.claim.Send(ctx, msg...)
 	default:
 		sendErr = sv.claim.TrySend(msg...) // the request's time is up: one try
 	}
